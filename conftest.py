@@ -1,0 +1,3 @@
+"""Fixtures every test tier may use; see libs/testing."""
+
+pytest_plugins = ["millbook_testing.infra"]

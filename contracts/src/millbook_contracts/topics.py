@@ -1,0 +1,55 @@
+"""Kafka topic names: one topic per aggregate, keyed by aggregate id, kept forever."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic and how it is created."""
+
+    name: str
+    partitions: int = 3
+
+    @property
+    def dlq(self) -> str:
+        return self.name + DLQ_SUFFIX
+
+
+IDENTITY_ORGANIZATION = Topic("identity.organization")
+IDENTITY_USER = Topic("identity.user")
+IDENTITY_API_KEY = Topic("identity.api_key")
+IDENTITY_SESSION = Topic("identity.session")
+SALES_CUSTOMER = Topic("sales.customer")
+SALES_ORDER = Topic("sales.order")
+BILLING_INVOICE = Topic("billing.invoice")
+BILLING_PAYMENT = Topic("billing.payment")
+PURCHASING_PURCHASE_ORDER = Topic("purchasing.purchase_order")
+PURCHASING_DELIVERY = Topic("purchasing.delivery")
+INBOX_EMAIL = Topic("inbox.email")
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    IDENTITY_ORGANIZATION,
+    IDENTITY_USER,
+    IDENTITY_API_KEY,
+    IDENTITY_SESSION,
+    SALES_CUSTOMER,
+    SALES_ORDER,
+    BILLING_INVOICE,
+    BILLING_PAYMENT,
+    PURCHASING_PURCHASE_ORDER,
+    PURCHASING_DELIVERY,
+    INBOX_EMAIL,
+)
+
+# Every topic is kept forever: analytics and the audit trail rebuild from them.
+TOPIC_CONFIG: dict[str, str] = {"retention.ms": "-1", "cleanup.policy": "delete"}
+
+
+def topic_of(event_type: str) -> str:
+    """`billing.invoice.paid` is published on `billing.invoice`."""
+    service, aggregate, _verb = event_type.split(".", 2)
+    return f"{service}.{aggregate}"

@@ -1,0 +1,223 @@
+"""The app factory every service uses.
+
+It gives each service the same edges: request ids, JSON logs, tracing, the
+error envelope, `/health`, `/health/live`, `/health/ready` (database and
+Kafka), `/metrics`, the idempotency middleware, and the background tasks (outbox
+relay, consumers) that run beside the HTTP app in the same process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from opentelemetry.trace import SpanKind
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from millbook_platform import metrics
+from millbook_platform.auth import JwksVerifier
+from millbook_platform.consumer import EventConsumer
+from millbook_platform.db import create_engine, session_factory
+from millbook_platform.errors import install_error_handlers
+from millbook_platform.idempotency import IdempotencyMiddleware
+from millbook_platform.logs import configure_logging
+from millbook_platform.outbox import OutboxRelay
+from millbook_platform.requestctx import new_request_id, request_id_var, tenant_id_var
+from millbook_platform.settings import PlatformSettings
+from millbook_platform.tracing import configure_tracing, continued_span
+
+log = logging.getLogger("millbook.app")
+
+ConsumerFactory = Callable[[async_sessionmaker[AsyncSession]], EventConsumer]
+
+
+@dataclass
+class ServiceSpec:
+    """What a service plugs into the factory."""
+
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    consumers: Sequence[ConsumerFactory] = ()
+    publishes: bool = True
+    tags: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Runtime:
+    """Everything the process shares; kept on `app.state`."""
+
+    settings: PlatformSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    relay: OutboxRelay | None
+    consumers: list[EventConsumer]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level)
+    configure_tracing(settings.service_name, settings.otel_exporter)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = _build_runtime(settings, spec)
+        app.state.runtime = runtime
+        app.state.sessions = runtime.sessions
+        app.state.verifier = JwksVerifier.from_url(settings.identity_url)
+        if settings.run_background:
+            _start_background(runtime)
+        try:
+            yield
+        finally:
+            await _stop_background(runtime)
+            await runtime.engine.dispose()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_tags=spec.tags or None,
+    )
+    install_error_handlers(app)
+    app.include_router(_health_router(settings))
+    for router in spec.routers:
+        app.include_router(router)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    return app
+
+
+def _build_runtime(settings: PlatformSettings, spec: ServiceSpec) -> Runtime:
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    sessions = session_factory(engine)
+    relay = (
+        OutboxRelay(
+            engine,
+            database_url=settings.database_url,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            service_name=settings.service_name,
+        )
+        if spec.publishes
+        else None
+    )
+    consumers = [factory(sessions) for factory in spec.consumers]
+    return Runtime(settings, engine, sessions, relay, consumers)
+
+
+def _start_background(runtime: Runtime) -> None:
+    if runtime.relay is not None:
+        runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
+    for consumer in runtime.consumers:
+        runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.name}"))
+
+
+async def _stop_background(runtime: Runtime) -> None:
+    for task in runtime.tasks:
+        task.cancel()
+    for task in runtime.tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, 15)
+
+
+CONSUMER_STALL_S = 60.0
+
+
+def _health_router(settings: PlatformSettings) -> APIRouter:
+    router = APIRouter(tags=["health"], include_in_schema=False)
+
+    @router.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready")
+    async def ready(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks = {"database": await _database_ok(runtime.engine), "kafka": _kafka_ok(runtime)}
+        healthy = all(checks.values())
+        body = {"status": "ready" if healthy else "not_ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    @router.get("/metrics")
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _database_ok(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), 2.0)
+        return True
+    except Exception:
+        return False
+
+
+def _kafka_ok(runtime: Runtime) -> bool:
+    if not runtime.settings.run_background:
+        return True
+    if runtime.relay is not None and not runtime.relay.connected:
+        return False
+    now = time.time()
+    return all(now - c.last_poll_at < CONSUMER_STALL_S for c in runtime.consumers)
+
+
+class RequestContextMiddleware:
+    """Request id in and out, a server span, JSON log context and HTTP metrics."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = headers.get("x-request-id") or new_request_id()
+        rid_token = request_id_var.set(request_id[:128])
+        tenant_token = tenant_id_var.set(None)
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        name = f"{scope['method']} {scope['path']}"
+        try:
+            with continued_span(name, headers.items(), SpanKind.SERVER):
+                await self.app(scope, receive, send_with_id)
+        finally:
+            self._observe(scope, status["code"], time.perf_counter() - started)
+            request_id_var.reset(rid_token)
+            tenant_id_var.reset(tenant_token)
+
+    def _observe(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        method = scope["method"]
+        metrics.HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
+        metrics.HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
+
+
+__all__ = ["Runtime", "ServiceSpec", "create_app"]

@@ -1,0 +1,163 @@
+"""Authentication helpers: verify access JWTs against identity's JWKS, enforce scopes.
+
+Access tokens are EdDSA-signed JWTs with a `kid`; keys come from identity's
+JWKS (cached, refreshed when an unknown `kid` appears). Scopes are
+`<resource>:<action>`; `admin` implies every scope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jwt
+from fastapi import Request
+
+from millbook_platform.errors import AuthExpired, AuthInvalid, AuthRequired, PermissionDenied
+
+ISSUER = "millbook-identity"
+AUDIENCE = "millbook"
+ALGORITHM = "EdDSA"
+JWKS_PATH = "/.well-known/jwks.json"
+ADMIN_SCOPE = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user (with a session) or an API key, always inside one tenant."""
+
+    subject_id: uuid.UUID
+    tenant_id: uuid.UUID
+    scopes: frozenset[str]
+    kind: str = "user"
+    session_id: uuid.UUID | None = None
+    claims: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def has_scope(self, scope: str) -> bool:
+        return ADMIN_SCOPE in self.scopes or scope in self.scopes
+
+    def missing(self, required: Iterable[str]) -> list[str]:
+        return [scope for scope in required if not self.has_scope(scope)]
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    try:
+        return Principal(
+            subject_id=uuid.UUID(claims["sub"]),
+            tenant_id=uuid.UUID(claims["tid"]),
+            scopes=frozenset(str(claims.get("scope", "")).split()),
+            kind=str(claims.get("kind", "user")),
+            session_id=uuid.UUID(claims["sid"]) if claims.get("sid") else None,
+            claims=claims,
+        )
+    except (KeyError, ValueError) as exc:
+        raise AuthInvalid("The access token is missing its subject or tenant.") from exc
+
+
+JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class JwksVerifier:
+    """Verifies access tokens against a JWKS, refreshing on an unknown key id."""
+
+    def __init__(self, fetch: JwksFetcher, *, min_refresh_interval_s: float = 5.0) -> None:
+        self._fetch = fetch
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._min_refresh = min_refresh_interval_s
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_url(cls, identity_url: str, client: httpx.AsyncClient | None = None) -> JwksVerifier:
+        http = client or httpx.AsyncClient(timeout=5.0)
+
+        async def fetch() -> dict[str, Any]:
+            response = await http.get(identity_url.rstrip("/") + JWKS_PATH)
+            response.raise_for_status()
+            body: dict[str, Any] = response.json()
+            return body
+
+        return cls(fetch)
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise AuthInvalid("The access token is malformed.") from exc
+        key = await self._key(str(header.get("kid", "")))
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "tid"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthExpired("The access token has expired; refresh it or log in again.") from exc
+        except jwt.PyJWTError as exc:
+            raise AuthInvalid("The access token is not valid.") from exc
+        if claims.get("typ") != "access":
+            raise AuthInvalid("This token is not an access token.")
+        return principal_from_claims(claims)
+
+    async def _key(self, kid: str) -> jwt.PyJWK:
+        if kid in self._keys:
+            return self._keys[kid]
+        async with self._lock:
+            if kid not in self._keys and time.monotonic() - self._fetched_at > self._min_refresh:
+                await self._refresh()
+        if kid not in self._keys:
+            raise AuthInvalid("The access token was signed by an unknown key.")
+        return self._keys[kid]
+
+    async def _refresh(self) -> None:
+        try:
+            document = await self._fetch()
+        except Exception as exc:
+            raise AuthInvalid("Signing keys are unavailable; try again shortly.") from exc
+        self._fetched_at = time.monotonic()
+        keys = {}
+        for entry in document.get("keys", []):
+            if "kid" in entry:
+                keys[entry["kid"]] = jwt.PyJWK(entry, algorithm=ALGORITHM)
+        self._keys = keys
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthInvalid("Authorization must be 'Bearer <access token>'.")
+    return token.strip()
+
+
+async def authenticate(request: Request) -> Principal:
+    """The caller's principal; 401 when there is no valid credential."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    token = bearer_token(request)
+    if token is None:
+        raise AuthRequired("Authentication is required: send 'Authorization: Bearer <token>'.")
+    verifier: JwksVerifier = request.app.state.verifier
+    principal = await verifier.verify(token)
+    request.state.principal = principal
+    return principal
+
+
+def require_scopes(principal: Principal, *scopes: str) -> None:
+    missing = principal.missing(scopes)
+    if missing:
+        raise PermissionDenied(
+            f"This request needs the scope {', '.join(missing)}.",
+            details=[{"field": "scope", "message": f"missing {scope}"} for scope in missing],
+        )

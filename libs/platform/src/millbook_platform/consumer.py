@@ -1,0 +1,235 @@
+"""The consumer side: CloudEvents in, one effect per event id, bounded retries, DLQ.
+
+For each message the handler runs inside a transaction scoped to the event's
+tenant, together with an insert into `processed_events`; a redelivered event
+finds its row and changes nothing. A message that keeps failing goes to
+`<topic>.dlq` with the error in its headers. Offsets are committed only after
+the effect (or the dead letter) is safely stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from opentelemetry.trace import SpanKind
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from millbook_contracts.envelope import Envelope, EnvelopeError
+from millbook_contracts.events import Event
+from millbook_contracts.topics import DLQ_SUFFIX
+from millbook_platform import metrics
+from millbook_platform.db import unit_of_work
+from millbook_platform.kafka import (
+    manual_commit_consumer,
+    reliable_producer,
+    start_with_retry,
+    stop_quietly,
+)
+from millbook_platform.requestctx import tenant_id_var
+from millbook_platform.tables import ProcessedEvent
+from millbook_platform.tracing import continued_span
+
+log = logging.getLogger("millbook.consumer")
+
+Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Which handler runs for one event type, and the contract its payload follows."""
+
+    event: type[Event]
+    handler: Handler
+
+
+class PoisonMessage(Exception):
+    """A message no retry can fix (not a CloudEvent, or a payload off its contract)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    first_delay_s: float = 0.2
+    max_delay_s: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.first_delay_s * 2 ** (attempt - 1), self.max_delay_s))
+
+
+class EventConsumer:
+    """Runs a named consumer group over the topics its subscriptions need."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        service_name: str,
+        bootstrap_servers: str,
+        sessions: async_sessionmaker[AsyncSession],
+        subscriptions: Mapping[str, Subscription],
+        topics: list[str],
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self._service = service_name
+        self._bootstrap = bootstrap_servers
+        self._sessions = sessions
+        self._subscriptions = dict(subscriptions)
+        self._topics = topics
+        self._retry = retry or RetryPolicy()
+        self.last_poll_at = 0.0
+
+    @property
+    def group_id(self) -> str:
+        return f"{self._service}.{self.name}"
+
+    async def run(self) -> None:
+        consumer = manual_commit_consumer(
+            self._bootstrap,
+            group_id=self.group_id,
+            topics=self._topics,
+            client_id=f"{self.group_id}-consumer",
+        )
+        dlq = reliable_producer(self._bootstrap, client_id=f"{self.group_id}-dlq")
+        await start_with_retry(dlq, f"{self.group_id} dead-letter producer")
+        await start_with_retry(consumer, f"{self.group_id} consumer")
+        try:
+            await self._consume(consumer, dlq)
+        finally:
+            await stop_quietly(consumer)
+            await stop_quietly(dlq)
+
+    async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            self.last_poll_at = time.time()
+            metrics.CONSUMER_LAST_POLL.labels(self._service, self.name).set(self.last_poll_at)
+            for partition, records in batches.items():
+                for record in records:
+                    await self.handle_record(record, dlq)
+                await consumer.commit({partition: records[-1].offset + 1})
+                self._report_lag(consumer, partition, records[-1].offset)
+
+    def _report_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            metrics.CONSUMER_LAG.labels(self._service, self.name, tp.topic, tp.partition).set(
+                max(highwater - offset - 1, 0)
+            )
+
+    async def handle_record(self, record: ConsumerRecord[Any, Any], dlq: AIOKafkaProducer) -> str:
+        """Handle one Kafka message to its end: processed, duplicate, ignored or dead-lettered."""
+        headers = [(k, v) for k, v in record.headers]
+        try:
+            envelope = Envelope.from_kafka(headers, record.value)
+        except EnvelopeError as exc:
+            await self._dead_letter(dlq, record, exc, attempts=0)
+            return self._count("unknown", "dead_lettered")
+        subscription = self._subscriptions.get(envelope.type)
+        if subscription is None:
+            return self._count(envelope.type, "ignored")  # unknown types are someone else's
+        text_headers = [(k, v.decode("utf-8", "replace")) for k, v in headers]
+        with continued_span(f"consume {envelope.type}", text_headers, SpanKind.CONSUMER):
+            return await self._handle_with_retries(record, envelope, subscription, dlq)
+
+    async def _handle_with_retries(
+        self,
+        record: ConsumerRecord[Any, Any],
+        envelope: Envelope,
+        subscription: Subscription,
+        dlq: AIOKafkaProducer,
+    ) -> str:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                outcome = await self.apply(envelope, subscription)
+                return self._count(envelope.type, outcome)
+            except PoisonMessage as exc:
+                await self._dead_letter(dlq, record, exc, attempts=attempt)
+                return self._count(envelope.type, "dead_lettered")
+            except Exception as exc:
+                if attempt >= self._retry.attempts:
+                    log.exception("giving up on %s %s", envelope.type, envelope.id)
+                    await self._dead_letter(dlq, record, exc, attempts=attempt)
+                    return self._count(envelope.type, "dead_lettered")
+                self._count(envelope.type, "retried")
+                log.warning("handler for %s failed (%s); retry %d", envelope.type, exc, attempt)
+                await asyncio.sleep(self._retry.delay(attempt))
+
+    async def apply(self, envelope: Envelope, subscription: Subscription) -> str:
+        """Run the handler and record the event id in one transaction."""
+        try:
+            payload = subscription.event.model_validate_json(envelope.data)
+        except ValidationError as exc:
+            raise PoisonMessage(f"payload does not match {envelope.dataschema}: {exc}") from exc
+        token = tenant_id_var.set(str(envelope.tenant_id))
+        try:
+            async with unit_of_work(self._sessions, tenant_id=envelope.tenant_id) as session:
+                first_time = await session.scalar(
+                    insert(ProcessedEvent)
+                    .values(consumer=self.group_id, event_id=envelope.id, event_type=envelope.type)
+                    .on_conflict_do_nothing()
+                    .returning(ProcessedEvent.event_id)
+                )
+                if first_time is None:
+                    return "duplicate"
+                await subscription.handler(session, payload, envelope)
+            return "processed"
+        finally:
+            tenant_id_var.reset(token)
+
+    async def _dead_letter(
+        self,
+        dlq: AIOKafkaProducer,
+        record: ConsumerRecord[Any, Any],
+        error: BaseException,
+        *,
+        attempts: int,
+    ) -> None:
+        headers = [
+            *record.headers,
+            ("dlq_error", str(error)[:2000].encode()),
+            ("dlq_error_type", type(error).__name__.encode()),
+            ("dlq_trace", "".join(traceback.format_exception(error))[-4000:].encode()),
+            ("dlq_consumer", self.group_id.encode()),
+            ("dlq_attempts", str(attempts).encode()),
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+        ]
+        delay = 0.2
+        while True:  # the offset is not committed until the dead letter is stored
+            try:
+                await asyncio.wait_for(
+                    dlq.send_and_wait(
+                        record.topic + DLQ_SUFFIX,
+                        value=record.value,
+                        key=record.key,
+                        headers=headers,
+                    ),
+                    timeout=30.0,
+                )
+                return
+            except Exception as exc:
+                log.warning("cannot write dead letter (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _count(self, event_type: str, outcome: str) -> str:
+        metrics.EVENTS_HANDLED.labels(self._service, self.name, event_type, outcome).inc()
+        return outcome
+
+
+def subscriptions(*pairs: tuple[type[Event], Handler]) -> dict[str, Subscription]:
+    """Route event types to handlers with a plain mapping."""
+    return {event.event_type: Subscription(event, handler) for event, handler in pairs}

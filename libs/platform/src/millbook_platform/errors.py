@@ -1,0 +1,180 @@
+"""The error model: every failure a client sees is one envelope with a stable code.
+
+`{"error": {"code", "message", "details", "request_id"}}`; codes as the seeds name them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from millbook_platform.requestctx import current_request_id
+
+log = logging.getLogger("millbook.errors")
+
+
+class AppError(Exception):
+    """An error with its HTTP status and public code; raise it from any layer."""
+
+    status_code = 500
+    code = "INTERNAL_ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Sequence[dict[str, Any]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details)
+        self.headers = headers or {}
+
+
+class AuthRequired(AppError):
+    status_code, code = 401, "AUTH_REQUIRED"
+
+
+class AuthInvalid(AppError):
+    status_code, code = 401, "AUTH_INVALID"
+
+
+class AuthExpired(AppError):
+    status_code, code = 401, "AUTH_EXPIRED"
+
+
+class PermissionDenied(AppError):
+    status_code, code = 403, "PERMISSION_DENIED"
+
+
+class NotFound(AppError):
+    status_code, code = 404, "RESOURCE_NOT_FOUND"
+
+
+class Conflict(AppError):
+    status_code, code = 409, "RESOURCE_CONFLICT"
+
+
+class InvalidTransition(AppError):
+    status_code, code = 409, "INVALID_TRANSITION"
+
+
+class ValidationFailed(AppError):
+    status_code, code = 422, "VALIDATION_ERROR"
+
+
+class IdempotencyKeyReused(AppError):
+    status_code, code = 422, "IDEMPOTENCY_KEY_REUSED"
+
+
+class PayloadTooLarge(AppError):
+    status_code, code = 413, "PAYLOAD_TOO_LARGE"
+
+
+class RateLimited(AppError):
+    status_code, code = 429, "RATE_LIMIT_EXCEEDED"
+
+
+class UpstreamUnavailable(AppError):
+    status_code, code = 503, "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamTimeout(AppError):
+    status_code, code = 504, "UPSTREAM_TIMEOUT"
+
+
+def field_error(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "message": message}
+
+
+def error_body(code: str, message: str, details: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "details": list(details),
+            "request_id": current_request_id(),
+        }
+    }
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Sequence[dict[str, Any]] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+_STATUS_CODES = {
+    400: "VALIDATION_ERROR",
+    401: "AUTH_REQUIRED",
+    403: "PERMISSION_DENIED",
+    404: "RESOURCE_NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "RESOURCE_CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    414: "URI_TOO_LONG",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR",
+    429: "RATE_LIMIT_EXCEEDED",
+}
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    # ("body", "lines", 0, "quantity") -> "lines[0].quantity"
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or ".".join(str(p) for p in loc)
+
+
+def validation_details(errors: Sequence[Any]) -> list[dict[str, str]]:
+    details = []
+    for err in errors:
+        message = str(err.get("msg", "invalid"))
+        if err.get("type") == "json_invalid":
+            message = "request body is not valid JSON"
+        details.append(field_error(_location(err.get("loc", ())), message))
+    return details
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = validation_details(exc.errors())
+    return error_response(422, "VALIDATION_ERROR", "The request is not valid.", details)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR")
+    message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    # The trace goes to the log with the request id; the client sees only the id.
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,67 @@
+"""Kafka clients configured for Millbook's guarantees.
+
+aiokafka's defaults are weaker than Kafka's Java client (acks=1, no
+idempotence, auto-commit, start at latest); these factories say what we need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+log = logging.getLogger("millbook.kafka")
+
+# aiokafka's send_and_wait() and stop() can hang while the broker is down (#1101).
+STOP_TIMEOUT_S = 10.0
+
+
+def reliable_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+        request_timeout_ms=15000,
+        retry_backoff_ms=200,
+    )
+
+
+def manual_commit_consumer(
+    bootstrap_servers: str, *, group_id: str, topics: list[str], client_id: str
+) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_poll_records=200,
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=1000,
+        metadata_max_age_ms=10000,
+    )
+
+
+async def start_with_retry(client: AIOKafkaProducer | AIOKafkaConsumer, what: str) -> None:
+    """Start a client, waiting out a broker that is not up yet."""
+    delay = 0.2
+    while True:
+        try:
+            await client.start()
+            return
+        except Exception as exc:  # the broker may be down; try again with backoff
+            log.warning("%s cannot reach Kafka yet (%s); retrying in %.1fs", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def stop_quietly(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
+    try:
+        await asyncio.wait_for(client.stop(), STOP_TIMEOUT_S)
+    except (TimeoutError, Exception) as exc:  # shutting down: report, never hang
+        log.warning("Kafka client did not stop cleanly: %s", exc)

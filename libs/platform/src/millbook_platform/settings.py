@@ -1,0 +1,28 @@
+"""Settings every service shares, read from `MILLBOOK_*` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PlatformSettings(BaseSettings):
+    """The pieces every service process needs; a service subclasses it for its own."""
+
+    model_config = SettingsConfigDict(env_prefix="MILLBOOK_", extra="ignore")
+
+    service_name: str = Field(description="identity, sales, billing, ...")
+    database_url: str = Field(description="postgresql+psycopg://role@host:port/db")
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    identity_url: str = "http://127.0.0.1:8001"
+    log_level: str = "INFO"
+    db_pool_size: int = 10
+    # The relay and consumers run inside the HTTP process by default; tests and
+    # one-off scripts turn them off.
+    run_background: bool = True
+    otel_exporter: str = Field(default="none", description="none | console")
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents `ce_source` of this service's events."""
+        return f"/millbook/{self.service_name}"

@@ -1,0 +1,171 @@
+"""The consumer against real PostgreSQL and Kafka: once-only effects, retries, DLQ."""
+
+import asyncio
+import contextlib
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from millbook_contracts.envelope import Envelope
+from millbook_platform.consumer import EventConsumer, RetryPolicy, subscriptions
+from millbook_testing.kafka import create_topics, produce, read_until
+
+from .conftest import ThingHappened
+
+
+@pytest.fixture
+async def topic(infra) -> str:
+    name = f"test.consumed{uuid.uuid4().hex[:8]}"
+    await create_topics(infra.kafka_bootstrap, name, name + ".dlq")
+    return name
+
+
+@pytest.fixture
+async def effects(platform_db):
+    async with platform_db.engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE effects (event_id uuid, n int, tenant text)"))
+    return platform_db
+
+
+def envelope_for(event: ThingHappened, tenant: uuid.UUID, event_id: uuid.UUID | None = None):
+    return Envelope(
+        id=event_id or uuid.uuid4(),
+        source="/millbook/test",
+        type=event.event_type,
+        subject=event.subject(),
+        tenant_id=tenant,
+        time=datetime.now(UTC),
+        dataschema=event.dataschema(),
+        data=event.model_dump_json().encode(),
+    )
+
+
+async def send(infra, topic, envelope: Envelope) -> None:
+    await produce(
+        infra.kafka_bootstrap,
+        topic,
+        envelope.data,
+        key=envelope.subject.encode(),
+        headers=envelope.to_headers(),
+    )
+
+
+async def record_effect(session, event: ThingHappened, envelope: Envelope) -> None:
+    tenant = await session.scalar(text("SELECT current_setting('app.tenant_id', true)"))
+    await session.execute(
+        text("INSERT INTO effects VALUES (:id, :n, :tenant)"),
+        {"id": envelope.id, "n": event.n, "tenant": tenant},
+    )
+
+
+def consumer_for(infra, db, topic, handler, **kwargs) -> EventConsumer:
+    return EventConsumer(
+        name=f"c{uuid.uuid4().hex[:6]}",
+        service_name="test",
+        bootstrap_servers=infra.kafka_bootstrap,
+        sessions=db.sessions,
+        subscriptions=subscriptions((ThingHappened, handler)),
+        topics=[topic],
+        **kwargs,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(consumer: EventConsumer):
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield consumer
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def wait_for_rows(db, sql: str, expected: int) -> list:
+    async with asyncio.timeout(20.0):
+        while True:
+            async with db.engine.connect() as conn:
+                rows = (await conn.execute(text(sql))).all()
+            if len(rows) >= expected:
+                return rows
+            await asyncio.sleep(0.05)
+
+
+async def test_a_redelivered_event_has_its_effect_once(infra, effects, topic):
+    tenant = uuid.uuid4()
+    envelope = envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=1), tenant)
+    second = envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=2), tenant)
+    for e in (envelope, envelope, second):  # the first one twice: a redelivery
+        await send(infra, topic, e)
+    async with running(consumer_for(infra, effects, topic, record_effect)):
+        rows = await wait_for_rows(effects, "SELECT n, tenant FROM effects ORDER BY n", 2)
+    assert rows == [(1, str(tenant)), (2, str(tenant))]
+
+
+async def test_a_failing_handler_is_retried_then_dead_lettered_and_the_partition_moves_on(
+    infra, effects, topic
+):
+    attempts = []
+
+    async def flaky(session, event, envelope):
+        if event.n == 13:
+            attempts.append(1)
+            raise RuntimeError("cannot handle thirteen")
+        await record_effect(session, event, envelope)
+
+    tenant = uuid.uuid4()
+    bad = envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=13), tenant)
+    good = envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=14), tenant)
+    await send(infra, topic, bad)
+    await send(infra, topic, good)
+    policy = RetryPolicy(attempts=3, first_delay_s=0.01, max_delay_s=0.02)
+    async with running(consumer_for(infra, effects, topic, flaky, retry=policy)):
+        rows = await wait_for_rows(effects, "SELECT n FROM effects", 1)
+        dead = await read_until(infra.kafka_bootstrap, topic + ".dlq", lambda rs: len(rs) >= 1)
+    assert rows == [(14,)]
+    assert len(attempts) == 3
+    headers = dict(dead[0].headers)
+    assert headers["dlq_error"] == b"cannot handle thirteen"
+    assert headers["dlq_attempts"] == b"3"
+    assert headers["ce_id"] == str(bad.id).encode()
+
+
+async def test_a_message_that_is_not_a_cloudevent_goes_straight_to_the_dlq(infra, effects, topic):
+    await produce(infra.kafka_bootstrap, topic, b"{}", headers=[("ce_type", b"x")])
+    good = envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=5), uuid.uuid4())
+    await send(infra, topic, good)
+    async with running(consumer_for(infra, effects, topic, record_effect)):
+        await wait_for_rows(effects, "SELECT n FROM effects", 1)
+        dead = await read_until(infra.kafka_bootstrap, topic + ".dlq", lambda rs: len(rs) >= 1)
+    assert b"missing CloudEvents headers" in dict(dead[0].headers)["dlq_error"]
+
+
+async def test_a_payload_off_its_contract_is_dead_lettered_without_retries(infra, effects, topic):
+    calls = []
+
+    async def handler(session, event, envelope):
+        calls.append(event)
+
+    bad = envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=1), uuid.uuid4())
+    bad = Envelope(**{**bad.__dict__, "data": b'{"thing_id": "nope"}'})
+    await send(infra, topic, bad)
+    async with running(consumer_for(infra, effects, topic, handler)):
+        dead = await read_until(infra.kafka_bootstrap, topic + ".dlq", lambda rs: len(rs) >= 1)
+    assert dict(dead[0].headers)["dlq_attempts"] == b"1"
+    assert calls == []
+
+
+async def test_a_restarted_consumer_of_the_same_group_repeats_no_effect(infra, effects, topic):
+    tenant = uuid.uuid4()
+    consumer = consumer_for(infra, effects, topic, record_effect)
+    await send(infra, topic, envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=1), tenant))
+    async with running(consumer):
+        await wait_for_rows(effects, "SELECT n FROM effects", 1)
+    await send(infra, topic, envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=2), tenant))
+    again = consumer_for(infra, effects, topic, record_effect)
+    again.name = consumer.name  # same group
+    async with running(again):
+        rows = await wait_for_rows(effects, "SELECT n FROM effects ORDER BY n", 2)
+    assert rows == [(1,), (2,)]

@@ -1,0 +1,1 @@
+"""Test fixtures shared by every service: real PostgreSQL and Kafka from the test profile."""

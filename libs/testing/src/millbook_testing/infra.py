@@ -1,0 +1,84 @@
+"""Session fixtures that bring up the test profile's PostgreSQL and Kafka.
+
+They start what is not running and stop, at the end of the session, only what
+they started; a developer's running test stack is reused as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from millbook_platform.db import Base
+from millbook_platform.tables import OUTBOX_NOTIFY_SQL
+from millbook_stack import api
+from millbook_stack.profiles import Profile, find_repo_root, test_profile
+
+
+@dataclass(frozen=True)
+class Infra:
+    profile: Profile
+    kafka_bootstrap: str
+
+    def scratch_database(self, prefix: str) -> str:
+        """A new empty database owned by a non-superuser role (so RLS applies)."""
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        return api.create_scratch_database(self.profile, name, owner=f"{prefix}_owner")
+
+    def platform_database(self) -> str:
+        """A new database holding only the platform's tables (outbox, inbox, idempotency)."""
+        url = self.scratch_database("t_platform")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            Base.metadata.create_all(conn)
+            for statement in OUTBOX_NOTIFY_SQL:
+                conn.execute(text(statement))
+        engine.dispose()
+        return url
+
+    def migrated_database(self, service: str) -> str:
+        """A new database with `service`'s migrations applied; returns its SQLAlchemy URL."""
+        url = self.scratch_database(f"t_{service}")
+        migrate(service, url)
+        return url
+
+
+def migrate(service: str, database_url: str) -> None:
+    root = find_repo_root()
+    env = {**os.environ, "MILLBOOK_DATABASE_URL": database_url}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and alembic
+        [
+            sys.executable,
+            "-m",
+            "alembic",
+            "-c",
+            f"services/{service}/alembic.ini",
+            "upgrade",
+            "head",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"migrations of {service} failed:\n{result.stderr[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    profile = test_profile()
+    started = api.ensure_infra(profile)
+    try:
+        yield Infra(profile=profile, kafka_bootstrap=api.kafka_bootstrap(profile))
+    finally:
+        if started and not os.environ.get("MILLBOOK_KEEP_TEST_INFRA"):
+            api.stop_infra(profile)

@@ -1,0 +1,74 @@
+"""Helpers for tests that talk to the real broker: scratch topics, reading until found."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+
+async def create_topics(bootstrap: str, *names: str, partitions: int = 1) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in names]
+        )
+    finally:
+        await admin.close()
+
+
+def scratch_topic(prefix: str = "test") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:12]}"
+
+
+async def read_until(
+    bootstrap: str,
+    topic: str,
+    done: Callable[[list[ConsumerRecord[Any, Any]]], bool],
+    *,
+    timeout_s: float = 20.0,
+) -> list[ConsumerRecord[Any, Any]]:
+    """Read `topic` from the beginning until `done(records)` holds, or fail at the deadline."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[Any, Any]] = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not done(records):
+                batch = await consumer.getmany(timeout_ms=200)
+                for partition_records in batch.values():
+                    records.extend(partition_records)
+    except TimeoutError:
+        raise AssertionError(
+            f"{topic}: condition not met within {timeout_s}s; got {len(records)} records"
+        ) from None
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def produce(
+    bootstrap: str,
+    topic: str,
+    value: bytes,
+    *,
+    key: bytes | None = None,
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
+    finally:
+        await producer.stop()

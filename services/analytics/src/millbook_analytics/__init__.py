@@ -1,0 +1,1 @@
+"""millbook_analytics."""
