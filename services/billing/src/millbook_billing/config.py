@@ -1,0 +1,7 @@
+"""Billing settings."""
+
+from millbook_platform.settings import PlatformSettings
+
+
+class Settings(PlatformSettings):
+    service_name: str = "billing"

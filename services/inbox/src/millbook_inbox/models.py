@@ -1,0 +1,9 @@
+"""Inbox' tables. Features arrive with the inbox issue."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from millbook_platform.db import new_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()

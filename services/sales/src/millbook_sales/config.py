@@ -1,0 +1,7 @@
+"""Sales settings."""
+
+from millbook_platform.settings import PlatformSettings
+
+
+class Settings(PlatformSettings):
+    service_name: str = "sales"
