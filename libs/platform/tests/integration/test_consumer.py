@@ -11,6 +11,7 @@ from sqlalchemy import text
 from millbook_contracts.envelope import Envelope
 from millbook_platform.consumer import EventConsumer, RetryPolicy, subscriptions
 from millbook_testing.kafka import create_topics, produce, read_until
+from millbook_testing.waiting import eventually
 
 from .conftest import ThingHappened
 
@@ -84,13 +85,11 @@ async def running(consumer: EventConsumer):
 
 
 async def wait_for_rows(db, sql: str, expected: int) -> list:
-    async with asyncio.timeout(20.0):
-        while True:
-            async with db.engine.connect() as conn:
-                rows = (await conn.execute(text(sql))).all()
-            if len(rows) >= expected:
-                return rows
-            await asyncio.sleep(0.05)
+    async def rows() -> list:
+        async with db.engine.connect() as conn:
+            return list((await conn.execute(text(sql))).all())
+
+    return await eventually(rows, lambda found: len(found) >= expected, what=sql)
 
 
 async def test_a_redelivered_event_has_its_effect_once(infra, effects, topic):

@@ -12,6 +12,7 @@ from millbook_contracts.envelope import Envelope
 from millbook_platform.outbox import OutboxRelay, record_event
 from millbook_platform.tables import OutboxRow
 from millbook_testing.kafka import create_topics, read_until
+from millbook_testing.waiting import eventually
 
 from .conftest import ThingHappened
 
@@ -56,15 +57,6 @@ async def record(sessions, tenant, n, thing=None) -> uuid.UUID:
             tenant_id=tenant,
             source=SOURCE,
         )
-
-
-async def wait_until_drained(relay: OutboxRelay) -> None:
-    # Marking happens after Kafka acknowledges; poll the table, there is no event to await.
-    async with asyncio.timeout(10):
-        while True:
-            if not await relay.backlog():
-                return
-            await asyncio.sleep(0.05)
 
 
 def numbers(records) -> list[int]:
@@ -148,7 +140,7 @@ async def test_rows_are_marked_published_and_backlog_drains(platform_db, infra, 
     assert await relay.backlog() == 5
     async with running(relay):
         await read_until(infra.kafka_bootstrap, topic, lambda rs: len(rs) >= 5)
-        await wait_until_drained(relay)
+        await eventually(relay.backlog, lambda n: n == 0, what="empty backlog")
     async with platform_db.sessions() as session:
         unpublished = await session.scalar(
             select(func.count()).where(OutboxRow.published_at.is_(None))

@@ -8,17 +8,18 @@ from millbook_contracts.events import UserCreated
 from millbook_platform.app import ConsumerFactory
 from millbook_platform.consumer import EventConsumer, subscriptions
 
+PROJECTIONS = subscriptions((UserCreated, on_user_created))
 
-def projections_consumer(settings: Settings) -> ConsumerFactory:
+
+def projections_consumer(settings: Settings, *, name: str = "projections") -> ConsumerFactory:
     def build(sessions: async_sessionmaker[AsyncSession]) -> EventConsumer:
-        routes = subscriptions((UserCreated, on_user_created))
         return EventConsumer(
-            name="projections",
+            name=name,
             service_name=settings.service_name,
             bootstrap_servers=settings.kafka_bootstrap_servers,
             sessions=sessions,
-            subscriptions=routes,
-            topics=sorted({sub.event.topic() for sub in routes.values()}),
+            subscriptions=PROJECTIONS,
+            topics=sorted({sub.event.topic() for sub in PROJECTIONS.values()}),
         )
 
     return build

@@ -1,0 +1,52 @@
+# Millbook — the user's entry points. `make up` runs the whole stack, `make test` the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS := .millbook/tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+RUN := $(UV) run --frozen
+
+.PHONY: help up down status logs reset test test-fast lint typecheck bench contracts sync
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(TOOLS)/bin/uv:
+	@command -v python3 >/dev/null || { echo "Python 3.11+ is needed: install python3 and python3-venv." >&2; exit 1; }
+	@python3 -m venv $(TOOLS) || { echo "Cannot create a virtualenv: install python3-venv (apt-get install python3-venv)." >&2; exit 1; }
+	@$(TOOLS)/bin/pip install -q uv
+
+sync: $(if $(shell command -v uv 2>/dev/null),,$(TOOLS)/bin/uv)
+	@$(UV) sync --frozen --quiet
+
+up: sync ## Run the whole stack in the background (PostgreSQL, Kafka, services, gateway)
+	@$(RUN) millbook up
+
+down: sync ## Stop everything `make up` started (state is kept)
+	@$(RUN) millbook down
+
+status: sync ## Show each process of the stack
+	@$(RUN) millbook status
+
+logs: sync ## Tail a process's log: make logs s=identity
+	@$(RUN) millbook logs $(or $(s),supervisor)
+
+reset: sync ## Stop and wipe the stack's state (asks first)
+	@$(RUN) millbook reset
+
+lint: sync ## Ruff and mypy
+	@$(RUN) ruff check .
+	@$(RUN) ruff format --check .
+	@$(RUN) mypy
+
+test: sync lint ## The whole suite against real PostgreSQL and Kafka (started if not running)
+	@$(RUN) pytest
+
+test-fast: sync ## Unit tests only, no PostgreSQL or Kafka
+	@$(RUN) pytest -m "not e2e and not slow" contracts libs/platform/tests/unit deploy/tests/test_units.py services/*/tests/unit gateway/tests
+
+bench: sync ## Benchmarks (needs `make up` first); prints ratios against the machine's own limits
+	@$(RUN) python bench/outbox.py
+
+contracts: sync ## Write the AsyncAPI document and JSON Schemas to contracts/generated
+	@$(RUN) millbook-contracts export contracts/generated

@@ -1,0 +1,130 @@
+"""identity.user.created on the real broker feeds the users count served over HTTP."""
+
+import asyncio
+import contextlib
+import time
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from millbook_analytics.bootstrap import build_app
+from millbook_analytics.config import Settings
+from millbook_analytics.consumers import projections_consumer
+from millbook_contracts.envelope import Envelope
+from millbook_contracts.events import UserCreated
+from millbook_platform.auth import AUDIENCE, ISSUER, JwksVerifier
+from millbook_testing.kafka import produce
+from millbook_testing.waiting import eventually
+
+PRIVATE = Ed25519PrivateKey.generate()
+
+
+async def jwks() -> dict:
+    public = jwt.algorithms.OKPAlgorithm.to_jwk(PRIVATE.public_key(), as_dict=True)
+    return {"keys": [{**public, "kid": "k", "alg": "EdDSA"}]}
+
+
+def token(tenant: uuid.UUID, scope: str = "analytics:read") -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(uuid.uuid4()),
+        "tid": str(tenant),
+        "scope": scope,
+        "typ": "access",
+        "iat": now,
+        "exp": now + 300,
+    }
+    return jwt.encode(claims, PRIVATE, algorithm="EdDSA", headers={"kid": "k"})
+
+
+@pytest.fixture(scope="module")
+async def client(infra):
+    url = await asyncio.to_thread(infra.migrated_database, "analytics")
+    settings = Settings(
+        database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, run_background=False
+    )
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        app.state.verifier = JwksVerifier(jwks)
+        # A group of its own, so it never shares partitions with a running stack's analytics.
+        consumer = projections_consumer(settings, name=f"test-{uuid.uuid4().hex[:8]}")(
+            app.state.sessions
+        )
+        task = asyncio.create_task(consumer.run())
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            yield http
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def publish_user_created(infra, tenant: uuid.UUID, event_id: uuid.UUID | None = None):
+    event = UserCreated(
+        user_id=uuid.uuid4(),
+        organization_id=tenant,
+        email="a@example.com",
+        first_name="A",
+        last_name="B",
+        roles=["viewer"],
+        created_at=datetime.now(UTC),
+    )
+    envelope = Envelope(
+        id=event_id or uuid.uuid4(),
+        source="/millbook/identity",
+        type=event.event_type,
+        subject=event.subject(),
+        tenant_id=tenant,
+        time=datetime.now(UTC),
+        dataschema=event.dataschema(),
+        data=event.model_dump_json().encode(),
+    )
+    await produce(
+        infra.kafka_bootstrap,
+        event.topic(),
+        envelope.data,
+        key=envelope.subject.encode(),
+        headers=envelope.to_headers(),
+    )
+    return envelope
+
+
+async def count(client, tenant) -> int:
+    response = await client.get(
+        "/v1/analytics/users/count", headers={"Authorization": f"Bearer {token(tenant)}"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["count"]
+
+
+async def wait_for_count(client, tenant, expected: int) -> None:
+    await eventually(lambda: count(client, tenant), lambda n: n == expected, what="user count")
+
+
+async def test_each_user_created_event_counts_once_for_its_organization(client, infra):
+    tenant, other = uuid.uuid4(), uuid.uuid4()
+    first = await publish_user_created(infra, tenant)
+    await publish_user_created(infra, first.tenant_id, event_id=first.id)  # redelivered
+    await publish_user_created(infra, tenant)
+    await publish_user_created(infra, other)
+    await wait_for_count(client, tenant, 2)
+    await wait_for_count(client, other, 1)
+
+
+async def test_a_new_organization_counts_zero(client):
+    assert await count(client, uuid.uuid4()) == 0
+
+
+async def test_the_count_needs_analytics_read(client):
+    response = await client.get(
+        "/v1/analytics/users/count",
+        headers={"Authorization": f"Bearer {token(uuid.uuid4(), scope='users:read')}"},
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "PERMISSION_DENIED"
