@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind
@@ -25,14 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from millbook_platform import metrics
-from millbook_platform.auth import JwksVerifier
+from millbook_platform.auth import JwksFetcher, JwksVerifier
 from millbook_platform.consumer import EventConsumer
 from millbook_platform.db import create_engine, session_factory
-from millbook_platform.errors import install_error_handlers
+from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
 from millbook_platform.idempotency import IdempotencyMiddleware
 from millbook_platform.logs import configure_logging
 from millbook_platform.outbox import OutboxRelay
-from millbook_platform.requestctx import new_request_id, request_id_var, tenant_id_var
+from millbook_platform.requestctx import accepted_request_id, request_id_var, tenant_id_var
 from millbook_platform.settings import PlatformSettings
 from millbook_platform.tracing import configure_tracing, continued_span
 
@@ -51,6 +52,9 @@ class ServiceSpec:
     consumers: Sequence[ConsumerFactory] = ()
     publishes: bool = True
     tags: list[dict[str, str]] = field(default_factory=list)
+    # Where access-token keys come from; by default identity's JWKS over HTTP.
+    # Identity itself reads them from its own database.
+    jwks: Callable[[async_sessionmaker[AsyncSession]], JwksFetcher] | None = None
 
 
 @dataclass
@@ -74,13 +78,19 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
         runtime = _build_runtime(settings, spec)
         app.state.runtime = runtime
         app.state.sessions = runtime.sessions
-        app.state.verifier = JwksVerifier.from_url(settings.identity_url)
+        jwks_client = httpx.AsyncClient(timeout=5.0)
+        app.state.verifier = (
+            JwksVerifier(spec.jwks(runtime.sessions))
+            if spec.jwks
+            else JwksVerifier.from_url(settings.identity_url, jwks_client)
+        )
         if settings.run_background:
             _start_background(runtime)
         try:
             yield
         finally:
             await _stop_background(runtime)
+            await jwks_client.aclose()
             await runtime.engine.dispose()
 
     app = FastAPI(
@@ -94,6 +104,7 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
     app.include_router(_health_router(settings))
     for router in spec.routers:
         app.include_router(router)
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     return app
@@ -190,8 +201,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        request_id = headers.get("x-request-id") or new_request_id()
-        rid_token = request_id_var.set(request_id[:128])
+        request_id = accepted_request_id(headers.get("x-request-id"))
+        rid_token = request_id_var.set(request_id)
         tenant_token = tenant_id_var.set(None)
         status = {"code": 500}
         started = time.perf_counter()

@@ -18,7 +18,13 @@ import httpx
 import jwt
 from fastapi import Request
 
-from millbook_platform.errors import AuthExpired, AuthInvalid, AuthRequired, PermissionDenied
+from millbook_platform.errors import (
+    AuthExpired,
+    AuthInvalid,
+    AuthRequired,
+    PermissionDenied,
+    UpstreamUnavailable,
+)
 
 ISSUER = "millbook-identity"
 AUDIENCE = "millbook"
@@ -73,8 +79,9 @@ class JwksVerifier:
         self._lock = asyncio.Lock()
 
     @classmethod
-    def from_url(cls, identity_url: str, client: httpx.AsyncClient | None = None) -> JwksVerifier:
-        http = client or httpx.AsyncClient(timeout=5.0)
+    def from_url(cls, identity_url: str, client: httpx.AsyncClient) -> JwksVerifier:
+        """Fetch keys with the caller's client; the caller closes it."""
+        http = client
 
         async def fetch() -> dict[str, Any]:
             response = await http.get(identity_url.rstrip("/") + JWKS_PATH)
@@ -111,18 +118,22 @@ class JwksVerifier:
         if kid in self._keys:
             return self._keys[kid]
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at > self._min_refresh:
+            stale = time.monotonic() - self._fetched_at > self._min_refresh
+            if kid not in self._keys and (stale or not self._fetched_at):
                 await self._refresh()
         if kid not in self._keys:
             raise AuthInvalid("The access token was signed by an unknown key.")
         return self._keys[kid]
 
     async def _refresh(self) -> None:
+        # A failed fetch also counts: while identity is down we do not ask on every request.
+        self._fetched_at = time.monotonic()
         try:
             document = await self._fetch()
         except Exception as exc:
-            raise AuthInvalid("Signing keys are unavailable; try again shortly.") from exc
-        self._fetched_at = time.monotonic()
+            raise UpstreamUnavailable(
+                "Signing keys cannot be fetched from identity; try again shortly."
+            ) from exc
         keys = {}
         for entry in document.get("keys", []):
             if "kid" in entry:

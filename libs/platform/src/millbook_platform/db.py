@@ -87,6 +87,16 @@ async def scope_to_all_tenants(session: AsyncSession) -> None:
 
 
 @asynccontextmanager
+async def across_tenants(session: AsyncSession) -> AsyncIterator[None]:
+    """Read across tenants for one block; the rest of the transaction is scoped again."""
+    await scope_to_all_tenants(session)
+    try:
+        yield
+    finally:
+        await session.execute(text("SELECT set_config('app.all_tenants', 'off', true)"))
+
+
+@asynccontextmanager
 async def unit_of_work(
     sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID | str | None = None
 ) -> AsyncIterator[AsyncSession]:

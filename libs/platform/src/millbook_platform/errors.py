@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from millbook_platform.requestctx import current_request_id
 
@@ -120,11 +121,11 @@ _STATUS_CODES = {
     401: "AUTH_REQUIRED",
     403: "PERMISSION_DENIED",
     404: "RESOURCE_NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
+    405: "RESOURCE_NOT_FOUND",
     409: "RESOURCE_CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
-    414: "URI_TOO_LONG",
-    415: "UNSUPPORTED_MEDIA_TYPE",
+    414: "VALIDATION_ERROR",
+    415: "VALIDATION_ERROR",
     422: "VALIDATION_ERROR",
     429: "RATE_LIMIT_EXCEEDED",
 }
@@ -178,3 +179,35 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+
+
+class UnhandledErrorMiddleware:
+    """Renders an unexpected exception as the 500 envelope inside the request context.
+
+    Starlette's last-resort handler runs outside every middleware, so its response
+    would carry neither the request id nor headers other middleware adds. Install
+    this innermost; a trace never reaches the client.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception:
+            if started:
+                raise
+            log.exception("unhandled error")
+            response = error_response(500, "INTERNAL_ERROR", "An unexpected error occurred.")
+            await response(scope, receive, send)

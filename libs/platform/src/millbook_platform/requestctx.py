@@ -13,5 +13,16 @@ def new_request_id() -> str:
     return "req_" + secrets.token_hex(12)
 
 
+_REQUEST_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+MAX_REQUEST_ID = 128
+
+
+def accepted_request_id(offered: str | None) -> str:
+    """The client's request id when it is short and plain, else a new one."""
+    if offered and len(offered) <= MAX_REQUEST_ID and set(offered) <= _REQUEST_ID_CHARS:
+        return offered
+    return new_request_id()
+
+
 def current_request_id() -> str | None:
     return request_id_var.get()

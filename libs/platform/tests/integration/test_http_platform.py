@@ -55,6 +55,11 @@ async def create_thing(body: dict, principal: CurrentPrincipal, session: TenantS
     return {"data": {"id": str(thing_id)}}
 
 
+@router.get("/boom")
+async def boom() -> dict:
+    raise RuntimeError("internal detail that must not leak")
+
+
 @router.get("/things")
 async def list_things(principal: CurrentPrincipal, session: TenantSession) -> dict:
     rows = (await session.execute(text("SELECT name FROM things ORDER BY name"))).all()
@@ -167,3 +172,21 @@ async def test_metrics_count_requests_by_route(client):
     body = (await client.get("/metrics")).text
     line = 'millbook_http_requests_total{method="GET",route="/things",service="test",status="200"}'
     assert line in body
+
+
+async def test_an_unhandled_error_is_the_envelope_with_the_request_id(client):
+    response = await client.get("/boom", headers={"X-Request-Id": "boom-1"})
+    assert response.status_code == 500
+    assert response.json()["error"] == {
+        "code": "INTERNAL_ERROR",
+        "message": "An unexpected error occurred.",
+        "details": [],
+        "request_id": "boom-1",
+    }
+    assert response.headers["x-request-id"] == "boom-1"
+
+
+async def test_an_unusable_request_id_is_replaced_everywhere(client):
+    response = await client.get("/boom", headers={"X-Request-Id": "x" * 500})
+    assert response.headers["x-request-id"].startswith("req_")
+    assert response.json()["error"]["request_id"] == response.headers["x-request-id"]

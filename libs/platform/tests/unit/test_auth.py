@@ -6,7 +6,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from millbook_platform.auth import AUDIENCE, ISSUER, JwksVerifier, Principal, require_scopes
-from millbook_platform.errors import AuthExpired, AuthInvalid, PermissionDenied
+from millbook_platform.errors import (
+    AuthExpired,
+    AuthInvalid,
+    PermissionDenied,
+    UpstreamUnavailable,
+)
 
 
 class Keys:
@@ -88,3 +93,19 @@ def test_admin_implies_every_scope_and_others_name_what_is_missing():
     viewer = Principal(uuid.uuid4(), uuid.uuid4(), frozenset({"users:read"}))
     with pytest.raises(PermissionDenied, match="users:write"):
         require_scopes(viewer, "users:read", "users:write")
+
+
+async def test_identity_down_is_unavailable_not_a_bad_token_and_is_not_asked_every_time():
+    calls = []
+
+    async def down() -> dict:
+        calls.append(1)
+        raise ConnectionError("identity is down")
+
+    verifier = JwksVerifier(down)
+    token = Keys().token()
+    with pytest.raises(UpstreamUnavailable):
+        await verifier.verify(token)
+    with pytest.raises(AuthInvalid):
+        await verifier.verify(token)
+    assert len(calls) == 1

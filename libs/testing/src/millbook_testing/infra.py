@@ -11,9 +11,11 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import create_engine, text
 
 from millbook_platform.db import Base
@@ -26,11 +28,20 @@ from millbook_stack.profiles import Profile, find_repo_root, test_profile
 class Infra:
     profile: Profile
     kafka_bootstrap: str
+    created: list[str] = field(default_factory=list)
 
     def scratch_database(self, prefix: str) -> str:
         """A new empty database owned by a non-superuser role (so RLS applies)."""
         name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        self.created.append(name)
         return api.create_scratch_database(self.profile, name, owner=f"{prefix}_owner")
+
+    def drop_scratch_databases(self) -> None:
+        with psycopg.connect(api.admin_dsn(self.profile), autocommit=True) as conn:
+            for name in self.created:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
 
     def platform_database(self) -> str:
         """A new database holding only the platform's tables (outbox, inbox, idempotency)."""
@@ -77,8 +88,10 @@ def migrate(service: str, database_url: str) -> None:
 def infra() -> Iterator[Infra]:
     profile = test_profile()
     started = api.ensure_infra(profile)
+    infra = Infra(profile=profile, kafka_bootstrap=api.kafka_bootstrap(profile))
     try:
-        yield Infra(profile=profile, kafka_bootstrap=api.kafka_bootstrap(profile))
+        yield infra
     finally:
+        infra.drop_scratch_databases()
         if started and not os.environ.get("MILLBOOK_KEEP_TEST_INFRA"):
             api.stop_infra(profile)
