@@ -1,0 +1,66 @@
+"""Which headers cross the gateway, in each direction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "te", "trailers", "transfer-encoding", "upgrade", "host"}
+)
+# Set by the gateway itself; the client's values (if any) are replaced, not forwarded.
+SET_BY_GATEWAY = frozenset({"x-request-id", "traceparent", "x-forwarded-proto", "x-forwarded-for"})
+# Not verified at the edge yet, so never passed on to a service that might trust it.
+UNVERIFIED_CREDENTIALS = frozenset({"x-api-key"})
+# The gateway's server and middlewares write these on the way out.
+SET_ON_RESPONSE = frozenset({"x-request-id", "date", "server"})
+
+Header = tuple[str, str]
+
+
+def _connection_tokens(headers: Iterable[Header]) -> set[str]:
+    # RFC 9110 7.6.1: headers named in Connection are hop-by-hop too.
+    tokens: set[str] = set()
+    for name, value in headers:
+        if name.lower() == "connection":
+            tokens.update(t.strip().lower() for t in value.split(",") if t.strip())
+    return tokens
+
+
+def is_hop_by_hop(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in HOP_BY_HOP or lowered.startswith("proxy-")
+
+
+def end_to_end(headers: Iterable[Header]) -> list[Header]:
+    """The headers minus hop-by-hop ones, including those the Connection header names."""
+    items = list(headers)
+    named = _connection_tokens(items)
+    return [(k, v) for k, v in items if not is_hop_by_hop(k) and k.lower() not in named]
+
+
+def upstream_request_headers(
+    headers: Iterable[Header],
+    *,
+    request_id: str | None,
+    traceparent: str | None,
+    client_host: str | None,
+    scheme: str,
+) -> list[Header]:
+    """What the service receives: the client's end-to-end headers plus the gateway's own."""
+    items = end_to_end(headers)
+    prior_for = [v for k, v in items if k.lower() == "x-forwarded-for"]
+    dropped = SET_BY_GATEWAY | UNVERIFIED_CREDENTIALS
+    kept = [(k, v) for k, v in items if k.lower() not in dropped]
+    chain = ", ".join([*prior_for, *([client_host] if client_host else [])])
+    added = {
+        "x-request-id": request_id,
+        "traceparent": traceparent,
+        "x-forwarded-for": chain or None,
+        "x-forwarded-proto": scheme,
+    }
+    return kept + [(k, v) for k, v in added.items() if v]
+
+
+def downstream_response_headers(headers: Iterable[Header]) -> list[Header]:
+    """What the client receives from a service's response."""
+    return [(k, v) for k, v in end_to_end(headers) if k.lower() not in SET_ON_RESPONSE]
