@@ -1,1 +1,1 @@
-"""millbook_identity."""
+"""millbook_identity: organizations, users, roles, sessions and the keys that sign access tokens."""

@@ -1,0 +1,1 @@
+"""Authentication: passwords, login, sessions, signing keys and access tokens."""

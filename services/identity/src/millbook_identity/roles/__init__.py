@@ -1,0 +1,1 @@
+"""Roles: named bundles of scopes."""
