@@ -49,7 +49,11 @@ def create_organization(stack: Stack, name: str) -> tuple[str, str, str]:
     """A fresh organization with an admin, through identity's own seeding command."""
     email = f"admin-{uuid.uuid4().hex[:8]}@e2e.example.com"
     password = secrets.token_urlsafe(16)
-    env = {**os.environ, **api.service_env(stack.profile, "identity")}
+    env = {
+        **os.environ,
+        **api.service_env(stack.profile, "identity"),
+        "MILLBOOK_DEMO_PASSWORD": password,
+    }
     result = subprocess.run(
         [
             sys.executable,
@@ -57,8 +61,6 @@ def create_organization(stack: Stack, name: str) -> tuple[str, str, str]:
             "millbook_identity.demo",
             "--email",
             email,
-            "--password",
-            password,
             "--organization",
             name,
         ],

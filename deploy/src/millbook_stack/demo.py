@@ -57,14 +57,12 @@ def seed(profile: Profile, credentials: Credentials) -> dict[str, object]:
         "millbook_identity.demo",
         "--email",
         credentials.email,
-        "--password",
-        credentials.password,
     ]
     result = subprocess.run(  # noqa: S603 - argv is built by this package
         command,
         capture_output=True,
         text=True,
-        env=full_env(profile, "identity"),
+        env={**full_env(profile, "identity"), "MILLBOOK_DEMO_PASSWORD": credentials.password},
         cwd=find_repo_root(),
         timeout=120,
         check=False,

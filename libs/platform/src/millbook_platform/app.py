@@ -132,6 +132,15 @@ def _start_background(runtime: Runtime) -> None:
         runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
     for consumer in runtime.consumers:
         runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.name}"))
+    for task in runtime.tasks:
+        task.add_done_callback(_report_death)
+
+
+def _report_death(task: asyncio.Task[None]) -> None:
+    # Relay and consumers restart themselves; reaching here is a bug worth a loud log,
+    # and readiness turns red because the task no longer polls or publishes.
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s died", task.get_name(), exc_info=task.exception())
 
 
 async def _stop_background(runtime: Runtime) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
@@ -41,6 +42,8 @@ from millbook_platform.tracing import continued_span
 log = logging.getLogger("millbook.consumer")
 
 Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+
+COMMIT_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,21 @@ class EventConsumer:
         return f"{self._service}.{self.name}"
 
     async def run(self) -> None:
+        """Consume until cancelled; a failed client is rebuilt, never left dead."""
+        delay = 0.5
+        while True:
+            started = time.monotonic()
+            try:
+                await self._run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer %s failed; rebuilding it in %.1fs", self.group_id, delay)
+            # A client that ran for a while earns a quick restart; a crash loop backs off.
+            delay = 0.5 if time.monotonic() - started > 60 else min(delay * 2, 30.0)
+            await asyncio.sleep(delay)
+
+    async def _run_once(self) -> None:
         consumer = manual_commit_consumer(
             self._bootstrap,
             group_id=self.group_id,
@@ -116,8 +134,21 @@ class EventConsumer:
             for partition, records in batches.items():
                 for record in records:
                     await self.handle_record(record, dlq)
-                await consumer.commit({partition: records[-1].offset + 1})
+                await self._commit(consumer, partition, records[-1].offset + 1)
                 self._report_lag(consumer, partition, records[-1].offset)
+
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int
+    ) -> None:
+        try:
+            await asyncio.wait_for(consumer.commit({partition: offset}), COMMIT_TIMEOUT_S)
+        except (CommitFailedError, TimeoutError) as exc:
+            # The group rebalanced (or the broker vanished) while we worked: the
+            # partition's new owner re-reads from the last committed offset, and the
+            # inbox makes those redeliveries change nothing.
+            log.warning(
+                "offset commit for %s failed (%s); events will be redelivered", partition, exc
+            )
 
     def _report_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
         highwater = consumer.highwater(tp)

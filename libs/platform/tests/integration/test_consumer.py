@@ -168,3 +168,24 @@ async def test_a_restarted_consumer_of_the_same_group_repeats_no_effect(infra, e
     async with running(again):
         rows = await wait_for_rows(effects, "SELECT n FROM effects ORDER BY n", 2)
     assert rows == [(1,), (2,)]
+
+
+async def test_a_consumer_whose_client_fails_is_rebuilt_and_goes_on(infra, effects, topic):
+    tenant = uuid.uuid4()
+    consumer = consumer_for(infra, effects, topic, record_effect)
+    real_commit, failures = consumer._commit, []
+
+    async def commit_failing_once(*args):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("the client broke")
+        await real_commit(*args)
+
+    consumer._commit = commit_failing_once
+    await send(infra, topic, envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=1), tenant))
+    async with running(consumer):
+        await wait_for_rows(effects, "SELECT n FROM effects", 1)
+        await send(infra, topic, envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=2), tenant))
+        rows = await wait_for_rows(effects, "SELECT n FROM effects ORDER BY n", 2)
+    assert failures == [1]
+    assert rows == [(1,), (2,)]  # the first event, redelivered after the rebuild, counted once

@@ -1,7 +1,9 @@
 """Seed a demo organization and its admin: `python -m millbook_identity.demo --email E ...`.
 
-Idempotent: when a user with the email exists, nothing is created. Prints one
-JSON line on stdout; on failure one sentence on stderr and exit status 1.
+The password comes from MILLBOOK_DEMO_PASSWORD, never the command line, where any
+local user could read it in the process list. Idempotent: when a user with the
+email exists, nothing is created. Prints one JSON line on stdout; on failure one
+sentence on stderr and exit status 1.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import uuid
 from typing import NoReturn
@@ -25,6 +28,7 @@ from millbook_platform.db import create_engine, session_factory, unit_of_work
 from millbook_platform.errors import AppError
 
 DEFAULT_ORGANIZATION = "Demo Machine Shop"
+PASSWORD_VARIABLE = "MILLBOOK_DEMO_PASSWORD"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,7 +39,6 @@ class _Parser(argparse.ArgumentParser):
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = _Parser(prog="python -m millbook_identity.demo", description=__doc__)
     parser.add_argument("--email", required=True)
-    parser.add_argument("--password", required=True)
     parser.add_argument("--organization", default=DEFAULT_ORGANIZATION)
     return parser.parse_args(argv)
 
@@ -79,9 +82,12 @@ def _fail(sentence: str) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parse(argv)
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if not password:
+        _fail(f"set {PASSWORD_VARIABLE} to the admin's password.")
     try:
         settings = Settings()  # database_url comes from the environment
-        outcome = asyncio.run(seed(settings, args.email, args.password, args.organization))
+        outcome = asyncio.run(seed(settings, args.email, password, args.organization))
     except ValidationError as exc:
         _fail(_first_problem(exc))
     except AppError as exc:

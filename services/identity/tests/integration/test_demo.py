@@ -8,8 +8,11 @@ from millbook_stack.profiles import find_repo_root
 from .conftest import PASSWORD, bearer, login, unique_email
 
 
-def run_demo(database_url, *args):
+def run_demo(database_url, *args, password=PASSWORD):
     env = {**os.environ, "MILLBOOK_DATABASE_URL": database_url}
+    env.pop("MILLBOOK_DEMO_PASSWORD", None)
+    if password is not None:
+        env["MILLBOOK_DEMO_PASSWORD"] = password
     return subprocess.run(
         [sys.executable, "-m", "millbook_identity.demo", *args],
         env=env,
@@ -23,7 +26,7 @@ def run_demo(database_url, *args):
 
 async def test_demo_seed_creates_once_then_reports_the_existing_organization(database_url, client):
     email = unique_email("demo")
-    args = ["--email", email, "--password", PASSWORD, "--organization", "Demo Machine Shop"]
+    args = ["--email", email, "--organization", "Demo Machine Shop"]
 
     first = run_demo(database_url, *args)
     second = run_demo(database_url, *args)
@@ -43,9 +46,16 @@ async def test_demo_seed_creates_once_then_reports_the_existing_organization(dat
 
 
 def test_demo_seed_with_a_weak_password_fails_with_one_sentence(database_url):
-    result = run_demo(database_url, "--email", unique_email("demo"), "--password", "short")
+    result = run_demo(database_url, "--email", unique_email("demo"), password="short")
 
     assert result.returncode == 1
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "password" in result.stderr
+
+
+def test_demo_seed_without_a_password_says_how_to_give_one(database_url):
+    result = run_demo(database_url, "--email", unique_email("demo"), password=None)
+
+    assert result.returncode == 1
+    assert "MILLBOOK_DEMO_PASSWORD" in result.stderr
