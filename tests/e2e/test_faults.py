@@ -46,8 +46,7 @@ def unpublished_user_events(stack, user_id: str) -> int:
     dsn = api.database_url(stack.profile, "identity").replace("+psycopg", "")
     with psycopg.connect(dsn) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM outbox WHERE event_type = 'identity.user.created' "
-            "AND published_at IS NULL AND key = %s",
+            "SELECT count(*) FROM outbox WHERE event_type = 'identity.user.created' AND key = %s",
             (user_id,),
         ).fetchone()
     return row[0]

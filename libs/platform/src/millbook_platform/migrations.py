@@ -6,8 +6,10 @@ import asyncio
 import os
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import context, op
 from sqlalchemy import MetaData, pool
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -16,9 +18,62 @@ from millbook_platform.tables import OUTBOX_NOTIFY_SQL
 
 
 def create_platform_tables() -> None:
-    """Create outbox, processed_events and idempotency_keys inside a migration."""
-    bind = op.get_bind()
-    Base.metadata.create_all(bind)
+    """Create outbox, processed_events and idempotency_keys inside a migration.
+
+    Spelled out rather than created from the models, so a service's first
+    migration stays what it was when the platform tables change later (a change
+    comes as a new function that services call from a new migration).
+    """
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("headers", JSONB(), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("clock_timestamp()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
+        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
+    )
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.String(100), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column(
+            "processed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_processed_events"),
+    )
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("request_hash", sa.String(64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response_body", sa.LargeBinary(), nullable=True),
+        sa.Column("response_headers", JSONB(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "key", name="pk_idempotency_keys"),
+    )
+    op.create_index("ix_idempotency_keys_expires_at", "idempotency_keys", ["expires_at"])
     for statement in OUTBOX_NOTIFY_SQL:
         op.execute(statement)
 
@@ -26,7 +81,8 @@ def create_platform_tables() -> None:
 def drop_platform_tables() -> None:
     op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
     op.execute("DROP FUNCTION IF EXISTS millbook_outbox_notify()")
-    Base.metadata.drop_all(op.get_bind())
+    for table in ("idempotency_keys", "processed_events", "outbox"):
+        op.drop_table(table)
 
 
 def run_migrations(service_metadata: MetaData) -> None:

@@ -2,12 +2,13 @@
 
 `record_event` adds the event row to the caller's transaction, so the state
 change and the event commit together or not at all. `OutboxRelay` publishes
-committed rows to Kafka in id order with an idempotent `acks=all` producer,
-marks them published in the same database transaction that selected them, and
-wakes on NOTIFY at commit instead of polling slowly. It selects unpublished rows
-(`published_at IS NULL`), never "id greater than last seen", so a transaction
-that commits out of id order is not skipped. One relay per database holds an
-advisory lock, which keeps publishing in order per aggregate.
+committed rows to Kafka in id order with an idempotent `acks=all` producer and
+deletes them in the transaction that claimed them, which commits only after
+Kafka acknowledged (the outbox is a queue; Kafka keeps the events forever). It
+wakes on NOTIFY at commit instead of polling slowly, and takes whatever rows are
+present, never "id greater than last seen", so a transaction that commits out of
+id order is not skipped. One relay per database holds an advisory lock, which
+keeps publishing in order per aggregate.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import psycopg
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from millbook_contracts.envelope import Envelope
@@ -35,7 +37,16 @@ from millbook_platform.tracing import current_traceparent
 log = logging.getLogger("millbook.outbox")
 
 RELAY_LOCK_KEY = 7_200_001  # pg_advisory_lock key: one relay per service database
-KEEP_PUBLISHED = timedelta(days=7)
+
+# Claims the oldest rows and removes them in one round trip; the removal commits
+# only after Kafka acknowledged, so a failure anywhere leaves the rows in place.
+CLAIM = text(
+    """
+    DELETE FROM outbox
+    WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED)
+    RETURNING id, topic, key, headers, payload, created_at
+    """
+)
 
 
 def record_event(
@@ -98,7 +109,7 @@ class OutboxRelay:
         database_url: str,
         bootstrap_servers: str,
         service_name: str,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         idle_poll_s: float = 1.0,
     ) -> None:
         self._engine = engine
@@ -110,6 +121,7 @@ class OutboxRelay:
         self._producer: AIOKafkaProducer | None = None
         self._wake = asyncio.Event()
         self.connected = False
+        self._backlog_reported_at = 0.0
 
     async def run(self) -> None:
         """Relay until cancelled; never gives up on the broker or the database."""
@@ -159,11 +171,10 @@ class OutboxRelay:
             self._wake.set()
 
     async def _publish_forever(self, producer: AIOKafkaProducer) -> None:
-        last_sweep = datetime.now(UTC)
         backoff = 0.1
         while True:
             try:
-                published = await self.publish_batch(producer)
+                await self.drain(producer)
                 backoff = 0.1
             except Exception as exc:  # broker or database trouble: keep the rows, retry
                 self.connected = False
@@ -173,11 +184,7 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             self.connected = True
-            if published == self._batch_size:
-                continue
-            if datetime.now(UTC) - last_sweep > timedelta(hours=1):
-                await self.sweep_published()
-                last_sweep = datetime.now(UTC)
+            metrics.OUTBOX_BACKLOG.labels(self._service).set(0)
             await self._wait_for_work()
 
     async def _wait_for_work(self) -> None:
@@ -185,50 +192,47 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
         self._wake.clear()
 
+    async def drain(self, producer: AIOKafkaProducer) -> int:
+        """Publish until no committed row is left; returns how many were published."""
+        published = 0
+        while True:
+            count = await self.publish_batch(producer)
+            published += count
+            if count < self._batch_size:
+                return published
+            await self._report_backlog_now_and_then()
+
     async def publish_batch(self, producer: AIOKafkaProducer) -> int:
-        """Publish the oldest unpublished rows and mark them, in one transaction."""
-        async with AsyncSession(self._engine) as session, session.begin():
-            rows = await self._claim(session)
-            if not rows:
-                await self._report_backlog(session, 0)
-                return 0
-            await self._send_all(producer, rows)
-            now = datetime.now(UTC)
-            await session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id.in_([row.id for row in rows]))
-                .values(published_at=func.clock_timestamp())
-            )
-            for row in rows:
-                metrics.OUTBOX_PUBLISH_LATENCY.labels(self._service).observe(
-                    (now - row.created_at).total_seconds()
-                )
-            metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
-            full = len(rows) == self._batch_size
-            await self._report_backlog(session, None if full else 0)
-            return len(rows)
+        """Publish the oldest rows and remove them, in one transaction.
 
-    async def _claim(self, session: AsyncSession) -> list[_Pending]:
-        result = await session.execute(
-            select(
-                OutboxRow.id,
-                OutboxRow.topic,
-                OutboxRow.key,
-                OutboxRow.headers,
-                OutboxRow.payload,
-                OutboxRow.created_at,
-            )
-            .where(OutboxRow.published_at.is_(None))
-            .order_by(OutboxRow.id)
-            .limit(self._batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        return [_Pending(*row) for row in result.all()]
+        The rows are locked and deleted by one statement, sent, and the deletion
+        commits only once Kafka has acknowledged every message; any failure rolls it
+        back and the rows are published again later.
+        """
+        async with self._engine.begin() as conn:
+            # Losing this deletion in a crash only republishes (consumers dedupe by
+            # event id), so the relay need not wait for the WAL flush on every batch.
+            await conn.execute(text("SET LOCAL synchronous_commit = off"))
+            claimed = await conn.execute(CLAIM, {"limit": self._batch_size})
+            rows = sorted((_Pending(*row) for row in claimed), key=lambda row: row.id)
+            acks = await self._send_all(producer, rows)
+            await asyncio.wait_for(asyncio.gather(*acks), timeout=30.0)
+        self._observe(rows)
+        return len(rows)
 
-    async def _send_all(self, producer: AIOKafkaProducer, rows: Sequence[_Pending]) -> None:
-        # Queue all, then wait: the idempotent producer keeps per-partition order
-        # while several requests are in flight.
-        futures = [
+    def _observe(self, rows: Sequence[_Pending]) -> None:
+        now = datetime.now(UTC)
+        latency = metrics.OUTBOX_PUBLISH_LATENCY.labels(self._service)
+        for row in rows:
+            latency.observe((now - row.created_at).total_seconds())
+        metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
+
+    async def _send_all(
+        self, producer: AIOKafkaProducer, rows: Sequence[_Pending]
+    ) -> list[asyncio.Future[object]]:
+        # Queued in id order; the idempotent producer keeps per-partition order while
+        # several requests are in flight.
+        return [
             await producer.send(
                 row.topic,
                 value=row.payload,
@@ -237,29 +241,16 @@ class OutboxRelay:
             )
             for row in rows
         ]
-        await asyncio.wait_for(asyncio.gather(*futures), timeout=30.0)
 
-    async def _report_backlog(self, session: AsyncSession, known: int | None) -> None:
-        if known is None:
-            known = (
-                await session.scalar(select(func.count()).where(OutboxRow.published_at.is_(None)))
-                or 0
-            )
-        metrics.OUTBOX_BACKLOG.labels(self._service).set(known)
-
-    async def sweep_published(self) -> int:
-        """Delete rows published long ago; Kafka keeps the events forever."""
-        async with AsyncSession(self._engine) as session, session.begin():
-            result = await session.execute(
-                delete(OutboxRow).where(OutboxRow.published_at < datetime.now(UTC) - KEEP_PUBLISHED)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+    async def _report_backlog_now_and_then(self) -> None:
+        # Counting the rows left costs a scan: at most once a second while draining.
+        if time.monotonic() - self._backlog_reported_at > 1.0:
+            metrics.OUTBOX_BACKLOG.labels(self._service).set(await self.backlog())
+            self._backlog_reported_at = time.monotonic()
 
     async def backlog(self) -> int:
         async with AsyncSession(self._engine) as session:
-            count = await session.scalar(
-                select(func.count()).where(OutboxRow.published_at.is_(None))
-            )
+            count = await session.scalar(select(func.count()).select_from(OutboxRow))
             return int(count or 0)
 
     async def _close_producer(self) -> None:

@@ -1,6 +1,6 @@
 """The platform's own tables, present in every service database.
 
-- `outbox`: events written in the business transaction, published by the relay.
+- `outbox`: events written in the business transaction, removed once published.
 - `processed_events`: the consumer's inbox; one row per handled event id.
 - `idempotency_keys`: first responses to POSTs that carried an Idempotency-Key.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, LargeBinary, String, text
+from sqlalchemy import BigInteger, DateTime, Identity, Integer, LargeBinary, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import Uuid
@@ -31,11 +31,6 @@ class OutboxRow(Base):
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("clock_timestamp()")
-    )
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (
-        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
     )
 
 
