@@ -41,7 +41,8 @@ from millbook_platform.tracing import continued_span
 
 log = logging.getLogger("millbook.consumer")
 
-Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+# (session, payload, envelope); the session is None for a consumer without a database.
+Handler = Callable[[Any, Any, Envelope], Awaitable[None]]
 
 COMMIT_TIMEOUT_S = 30.0
 
@@ -77,7 +78,7 @@ class EventConsumer:
         name: str,
         service_name: str,
         bootstrap_servers: str,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: async_sessionmaker[AsyncSession] | None,
         subscriptions: Mapping[str, Subscription],
         topics: list[str],
         retry: RetryPolicy | None = None,
@@ -205,6 +206,11 @@ class EventConsumer:
             raise PoisonMessage(f"payload does not match {envelope.dataschema}: {exc}") from exc
         token = tenant_id_var.set(str(envelope.tenant_id))
         try:
+            if self._sessions is None:
+                # A process without a database (the gateway) keeps no inbox: its
+                # handlers must be idempotent by themselves (e.g. add to a set).
+                await subscription.handler(None, payload, envelope)
+                return "processed"
             async with unit_of_work(self._sessions, tenant_id=envelope.tenant_id) as session:
                 first_time = await session.scalar(
                     insert(ProcessedEvent)

@@ -189,3 +189,23 @@ async def test_a_consumer_whose_client_fails_is_rebuilt_and_goes_on(infra, effec
         rows = await wait_for_rows(effects, "SELECT n FROM effects ORDER BY n", 2)
     assert failures == [1]
     assert rows == [(1,), (2,)]  # the first event, redelivered after the rebuild, counted once
+
+
+async def test_a_consumer_without_a_database_runs_its_handler_for_each_delivery(infra, topic):
+    seen = []
+
+    async def remember(session, event, envelope):
+        assert session is None
+        seen.append(event.n)
+
+    consumer = EventConsumer(
+        name=f"c{uuid.uuid4().hex[:6]}",
+        service_name="gateway",
+        bootstrap_servers=infra.kafka_bootstrap,
+        sessions=None,
+        subscriptions=subscriptions((ThingHappened, remember)),
+        topics=[topic],
+    )
+    await send(infra, topic, envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=7), uuid.uuid4()))
+    async with running(consumer):
+        await eventually(lambda: asyncio.sleep(0, seen), lambda s: s == [7], what="handled")
