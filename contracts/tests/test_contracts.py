@@ -31,6 +31,14 @@ def test_envelope_survives_a_trip_through_kafka_headers():
     assert Envelope.from_kafka(envelope.to_headers(), envelope.data) == envelope
 
 
+def test_actor_and_request_id_travel_as_extensions():
+    envelope = make_envelope(actor="user:42", request_id="req_1")
+    headers = dict(envelope.to_headers())
+    assert headers["ce_actor"] == b"user:42"
+    assert headers["ce_requestid"] == b"req_1"
+    assert Envelope.from_kafka(envelope.to_headers(), envelope.data) == envelope
+
+
 def test_envelope_headers_follow_cloudevents_binary_mode():
     headers = dict(make_envelope().to_headers())
     assert headers["ce_specversion"] == b"1.0"

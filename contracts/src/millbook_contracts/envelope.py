@@ -38,6 +38,9 @@ class Envelope:
     dataschema: str
     data: bytes
     traceparent: str | None = None
+    # CloudEvents extensions: who caused the event and in which request (for the audit trail).
+    actor: str | None = None
+    request_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     def to_headers(self) -> list[tuple[str, bytes]]:
@@ -54,6 +57,10 @@ class Envelope:
         ]
         if self.traceparent:
             headers.append(("traceparent", self.traceparent))
+        if self.actor:
+            headers.append(("ce_actor", self.actor))
+        if self.request_id:
+            headers.append(("ce_requestid", self.request_id))
         headers.extend(self.extra.items())
         return [(name, value.encode()) for name, value in headers]
 
@@ -80,6 +87,8 @@ class Envelope:
                 dataschema=attrs.get("ce_dataschema", ""),
                 data=value or b"",
                 traceparent=attrs.get("traceparent"),
+                actor=attrs.get("ce_actor"),
+                request_id=attrs.get("ce_requestid"),
             )
         except ValueError as exc:
             raise EnvelopeError(f"malformed CloudEvents header: {exc}") from exc

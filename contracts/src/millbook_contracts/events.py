@@ -70,6 +70,61 @@ class UserCreated(Event):
         return str(self.user_id)
 
 
-ALL_EVENTS: tuple[type[Event], ...] = (OrganizationCreated, UserCreated)
+class ApiKeyCreated(Event):
+    """An organization created an API key (its secret is never in an event)."""
+
+    event_type: ClassVar[str] = "identity.api_key.created"
+
+    key_id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    mode: str  # live | test
+    scopes: list[str]
+    expires_at: datetime | None = None
+    created_at: datetime
+
+    def subject(self) -> str:
+        return str(self.key_id)
+
+
+class ApiKeyRevoked(Event):
+    """An API key stopped working; the gateway drops it from its cache on this event."""
+
+    event_type: ClassVar[str] = "identity.api_key.revoked"
+
+    key_id: uuid.UUID
+    organization_id: uuid.UUID
+    revoked_at: datetime
+    reason: str = "revoked"  # revoked | rotated | expired
+
+    def subject(self) -> str:
+        return str(self.key_id)
+
+
+class SessionRevoked(Event):
+    """A login session ended early (logout, refresh-token reuse, password reset, admin).
+
+    The gateway refuses the session's access tokens from this event on, not at expiry.
+    """
+
+    event_type: ClassVar[str] = "identity.session.revoked"
+
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    revoked_at: datetime
+    reason: str  # logout | refresh_token_reuse | password_reset | user_deactivated | admin
+
+    def subject(self) -> str:
+        return str(self.session_id)
+
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    OrganizationCreated,
+    UserCreated,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    SessionRevoked,
+)
 
 EVENTS_BY_TYPE: dict[str, type[Event]] = {event.event_type: event for event in ALL_EVENTS}

@@ -25,6 +25,7 @@ from millbook_platform.errors import (
     PermissionDenied,
     UpstreamUnavailable,
 )
+from millbook_platform.requestctx import actor_var
 
 ISSUER = "millbook-identity"
 AUDIENCE = "millbook"
@@ -43,6 +44,11 @@ class Principal:
     kind: str = "user"
     session_id: uuid.UUID | None = None
     claims: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this caller: `user:<id>` or `api_key:<id>`."""
+        return f"{self.kind}:{self.subject_id}"
 
     def has_scope(self, scope: str) -> bool:
         return ADMIN_SCOPE in self.scopes or scope in self.scopes
@@ -162,6 +168,7 @@ async def authenticate(request: Request) -> Principal:
     verifier: JwksVerifier = request.app.state.verifier
     principal = await verifier.verify(token)
     request.state.principal = principal
+    actor_var.set(principal.actor)
     return principal
 
 

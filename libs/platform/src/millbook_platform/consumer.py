@@ -10,6 +10,7 @@ the effect (or the dead letter) is safely stored.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import traceback
@@ -47,11 +48,19 @@ Handler = Callable[[Any, Any, Envelope], Awaitable[None]]
 COMMIT_TIMEOUT_S = 30.0
 
 
+# The key of a subscription that takes every event type the others do not (the
+# audit trail); its handler gets the payload as plain JSON.
+EVERY_EVENT = "*"
+
+
 @dataclass(frozen=True)
 class Subscription:
-    """Which handler runs for one event type, and the contract its payload follows."""
+    """Which handler runs for one event type, and the contract its payload follows.
 
-    event: type[Event]
+    `event` is None for the catch-all subscription, which gets the plain JSON.
+    """
+
+    event: type[Event] | None
     handler: Handler
 
 
@@ -166,7 +175,9 @@ class EventConsumer:
         except EnvelopeError as exc:
             await self._dead_letter(dlq, record, exc, attempts=0)
             return self._count("unknown", "dead_lettered")
-        subscription = self._subscriptions.get(envelope.type)
+        subscription = self._subscriptions.get(envelope.type) or self._subscriptions.get(
+            EVERY_EVENT
+        )
         if subscription is None:
             return self._count(envelope.type, "ignored")  # unknown types are someone else's
         text_headers = [(k, v.decode("utf-8", "replace")) for k, v in headers]
@@ -201,8 +212,12 @@ class EventConsumer:
     async def apply(self, envelope: Envelope, subscription: Subscription) -> str:
         """Run the handler and record the event id in one transaction."""
         try:
-            payload = subscription.event.model_validate_json(envelope.data)
-        except ValidationError as exc:
+            payload = (
+                subscription.event.model_validate_json(envelope.data)
+                if subscription.event is not None
+                else json.loads(envelope.data or b"null")
+            )
+        except (ValidationError, ValueError) as exc:
             raise PoisonMessage(f"payload does not match {envelope.dataschema}: {exc}") from exc
         token = tenant_id_var.set(str(envelope.tenant_id))
         try:
@@ -267,6 +282,11 @@ class EventConsumer:
         return outcome
 
 
-def subscriptions(*pairs: tuple[type[Event], Handler]) -> dict[str, Subscription]:
-    """Route event types to handlers with a plain mapping."""
-    return {event.event_type: Subscription(event, handler) for event, handler in pairs}
+def subscriptions(
+    *pairs: tuple[type[Event], Handler], every_other: Handler | None = None
+) -> dict[str, Subscription]:
+    """Route event types to handlers with a plain mapping (and optionally all the rest)."""
+    routes = {event.event_type: Subscription(event, handler) for event, handler in pairs}
+    if every_other is not None:
+        routes[EVERY_EVENT] = Subscription(None, every_other)
+    return routes

@@ -31,6 +31,7 @@ from millbook_contracts.envelope import Envelope
 from millbook_contracts.events import Event
 from millbook_platform import metrics
 from millbook_platform.kafka import reliable_producer, start_with_retry, stop_quietly
+from millbook_platform.requestctx import actor_var, current_request_id
 from millbook_platform.tables import OutboxRow
 from millbook_platform.tracing import current_traceparent
 
@@ -56,8 +57,12 @@ def record_event(
     tenant_id: uuid.UUID,
     source: str,
     event_id: uuid.UUID | None = None,
+    actor: str | None = None,
 ) -> uuid.UUID:
-    """Add `event` to the caller's transaction; it is published once that commits."""
+    """Add `event` to the caller's transaction; it is published once that commits.
+
+    The actor defaults to the request's caller; a system job names itself (`system:<job>`).
+    """
     envelope = Envelope(
         id=event_id or uuid.uuid4(),
         source=source,
@@ -68,6 +73,8 @@ def record_event(
         dataschema=event.dataschema(),
         data=event.model_dump_json().encode(),
         traceparent=current_traceparent(),
+        actor=actor or actor_var.get(),
+        request_id=current_request_id(),
     )
     session.add(
         OutboxRow(

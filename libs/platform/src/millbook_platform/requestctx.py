@@ -7,6 +7,8 @@ from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 tenant_id_var: ContextVar[str | None] = ContextVar("tenant_id", default=None)
+# "user:<id>" or "api_key:<id>" of the caller; events recorded in the request carry it.
+actor_var: ContextVar[str | None] = ContextVar("actor", default=None)
 
 
 def new_request_id() -> str:

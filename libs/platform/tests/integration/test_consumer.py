@@ -209,3 +209,23 @@ async def test_a_consumer_without_a_database_runs_its_handler_for_each_delivery(
     await send(infra, topic, envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=7), uuid.uuid4()))
     async with running(consumer):
         await eventually(lambda: asyncio.sleep(0, seen), lambda s: s == [7], what="handled")
+
+
+async def test_a_catch_all_subscription_sees_every_other_event_as_plain_json(infra, effects, topic):
+    seen = []
+
+    async def audit(session, payload, envelope):
+        seen.append((envelope.type, payload["n"]))
+
+    consumer = EventConsumer(
+        name=f"c{uuid.uuid4().hex[:6]}",
+        service_name="test",
+        bootstrap_servers=infra.kafka_bootstrap,
+        sessions=effects.sessions,
+        subscriptions=subscriptions(every_other=audit),
+        topics=[topic],
+    )
+    await send(infra, topic, envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=3), uuid.uuid4()))
+    async with running(consumer):
+        await eventually(lambda: asyncio.sleep(0, seen), lambda s: len(s) == 1, what="audited")
+    assert seen == [("test.thing.happened", 3)]

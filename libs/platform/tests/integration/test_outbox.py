@@ -154,3 +154,18 @@ async def test_only_one_relay_leads_per_database(platform_db, infra, topic):
         await asyncio.sleep(0.5)  # give a second, wrongly-leading relay time to duplicate
         records = await read_until(infra.kafka_bootstrap, topic, lambda rs: len(rs) >= 20)
     assert sorted(numbers(records)) == list(range(20))
+
+
+async def test_events_carry_the_actor_and_request_id_of_the_request(platform_db, infra, topic):
+    from millbook_platform.requestctx import actor_var, request_id_var
+
+    actor, rid = actor_var.set("user:7"), request_id_var.set("req_abc")
+    try:
+        await record(platform_db.sessions, uuid.uuid4(), 1)
+    finally:
+        actor_var.reset(actor)
+        request_id_var.reset(rid)
+    async with running(make_relay(platform_db, infra)):
+        records = await read_until(infra.kafka_bootstrap, topic, lambda rs: len(rs) >= 1)
+    envelope = Envelope.from_kafka(records[0].headers, records[0].value)
+    assert (envelope.actor, envelope.request_id) == ("user:7", "req_abc")

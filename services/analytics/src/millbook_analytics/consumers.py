@@ -19,7 +19,7 @@ def projections_consumer(settings: Settings, *, name: str = "projections") -> Co
             bootstrap_servers=settings.kafka_bootstrap_servers,
             sessions=sessions,
             subscriptions=PROJECTIONS,
-            topics=sorted({sub.event.topic() for sub in PROJECTIONS.values()}),
+            topics=sorted({sub.event.topic() for sub in PROJECTIONS.values() if sub.event}),
         )
 
     return build
