@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from millbook_stack import control, prereqs
 from millbook_stack.kafka import bootstrap as kafka_bootstrap
+from millbook_stack.kafka import ensure_topics
 from millbook_stack.postgres import admin_dsn, create_scratch_database, database_url
 from millbook_stack.profiles import INFRA, Profile, dev_profile, profile_named, test_profile
 from millbook_stack.services import ServiceSpec, default_specs, service_env, service_url
@@ -16,6 +17,7 @@ __all__ = [
     "database_url",
     "dev_profile",
     "ensure_infra",
+    "ensure_topics",
     "kafka_bootstrap",
     "profile_named",
     "service_env",

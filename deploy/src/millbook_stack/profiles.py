@@ -109,15 +109,26 @@ def dev_profile() -> Profile:
 
 
 def test_profile() -> Profile:
+    """The suite's stack. MILLBOOK_TEST_SLOT=N (1-9) gives a second checkout or a
+    parallel run its own ports and state, so two suites never share a stack."""
+    slot = _test_slot()
+    suffix = f"-{slot}" if slot else ""
     return Profile(
         name="test",
-        state_dir=find_repo_root() / ".millbook" / "test",
-        pg_port=55442,
-        kafka_port=19192,
-        kafka_controller_port=19193,
-        service_ports=_ports_from(18000),
+        state_dir=find_repo_root() / ".millbook" / f"test{suffix}",
+        pg_port=55442 + 100 * slot,
+        kafka_port=19192 + 100 * slot,
+        kafka_controller_port=19193 + 100 * slot,
+        service_ports=_ports_from(18000 + 100 * slot),
         durable=False,
     )
+
+
+def _test_slot() -> int:
+    raw = os.environ.get("MILLBOOK_TEST_SLOT", "0")
+    if not raw.isdigit() or not 0 <= int(raw) <= 9:
+        raise ValueError(f"MILLBOOK_TEST_SLOT must be a digit 0-9, not {raw!r}")
+    return int(raw)
 
 
 PROFILE_NAMES = ("dev", "test")

@@ -88,6 +88,7 @@ def migrate(service: str, database_url: str) -> None:
 def infra() -> Iterator[Infra]:
     profile = test_profile()
     started = api.ensure_infra(profile)
+    api.ensure_topics(profile)  # a kept stack learns topics added since it started
     infra = Infra(profile=profile, kafka_bootstrap=api.kafka_bootstrap(profile))
     try:
         yield infra
