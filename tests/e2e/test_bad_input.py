@@ -3,14 +3,13 @@
 import time
 import uuid
 
-import jwt
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from millbook_platform.auth import AUDIENCE, ISSUER
 from millbook_stack import api
+from millbook_testing.tokens import access_claims, sign
 
 from .test_walking_skeleton import new_user
 
@@ -29,21 +28,7 @@ def identity_signing_key(stack) -> tuple[str, object]:
 
 
 def token(key, kid: str, **overrides) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": str(uuid.uuid4()),
-        "tid": str(uuid.uuid4()),
-        "scope": "admin",
-        "typ": "access",
-        "sid": str(uuid.uuid4()),
-        "iat": now,
-        "exp": now + 300,
-    }
-    claims.update(overrides)
-    claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid})
+    return sign(access_claims(**overrides), key, kid)
 
 
 async def users_total(gateway, admin) -> int:

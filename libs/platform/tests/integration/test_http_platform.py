@@ -1,44 +1,25 @@
 """The app factory's edges against real PostgreSQL: idempotency keys, RLS, health."""
 
 import asyncio
-import time
 import uuid
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter
 from sqlalchemy import text
 
 from millbook_platform.app import ServiceSpec, create_app
-from millbook_platform.auth import AUDIENCE, ISSUER, JwksVerifier
+from millbook_platform.auth import JwksVerifier
 from millbook_platform.db import scope_to_tenant, tenant_rls_sql
 from millbook_platform.deps import CurrentPrincipal, TenantSession
 from millbook_platform.settings import PlatformSettings
+from millbook_testing.tokens import TestKey
 
-KID = "k1"
-PRIVATE = Ed25519PrivateKey.generate()
-
-
-async def jwks() -> dict:
-    public = jwt.algorithms.OKPAlgorithm.to_jwk(PRIVATE.public_key(), as_dict=True)
-    return {"keys": [{**public, "kid": KID, "alg": "EdDSA"}]}
+KEY = TestKey()
 
 
 def token_for(tenant: uuid.UUID) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": str(uuid.uuid4()),
-        "tid": str(tenant),
-        "scope": "admin",
-        "typ": "access",
-        "iat": now,
-        "exp": now + 300,
-    }
-    return jwt.encode(claims, PRIVATE, algorithm="EdDSA", headers={"kid": KID})
+    return KEY.token(tid=str(tenant))
 
 
 router = APIRouter()
@@ -77,7 +58,7 @@ async def client(platform_db):
     )
     app = create_app(settings, ServiceSpec(title="t", description="t", routers=[router]))
     async with app.router.lifespan_context(app):
-        app.state.verifier = JwksVerifier(jwks)
+        app.state.verifier = JwksVerifier(KEY.fetch)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield http

@@ -1,72 +1,44 @@
-import time
 import uuid
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from millbook_platform.auth import AUDIENCE, ISSUER, JwksVerifier, Principal, require_scopes
+from millbook_platform.auth import JwksVerifier, Principal, require_scopes
 from millbook_platform.errors import (
     AuthExpired,
     AuthInvalid,
     PermissionDenied,
     UpstreamUnavailable,
 )
+from millbook_testing.tokens import TestKey
 
 
-class Keys:
-    def __init__(self) -> None:
-        self.private = Ed25519PrivateKey.generate()
-        self.kid = uuid.uuid4().hex[:8]
-        self.fetches = 0
-
-    def jwks(self) -> dict:
-        public = jwt.algorithms.OKPAlgorithm.to_jwk(self.private.public_key(), as_dict=True)
-        return {"keys": [{**public, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}
-
-    async def fetch(self) -> dict:
-        self.fetches += 1
-        return self.jwks()
-
-    def token(self, *, ttl: int = 60, kid: str | None = None, **claims) -> str:
-        now = int(time.time())
-        body = {
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": str(uuid.uuid4()),
-            "tid": str(uuid.uuid4()),
-            "scope": "users:read",
-            "typ": "access",
-            "iat": now,
-            "exp": now + ttl,
-        }
-        body.update(claims)
-        return jwt.encode(body, self.private, algorithm="EdDSA", headers={"kid": kid or self.kid})
+def TestKey() -> TestKey:
+    return TestKey()
 
 
 async def test_a_valid_token_becomes_a_principal_with_its_tenant_and_scopes():
-    keys = Keys()
+    keys = TestKey()
     tenant = str(uuid.uuid4())
-    principal = await JwksVerifier(keys.fetch).verify(keys.token(tid=tenant))
+    principal = await JwksVerifier(keys.fetch).verify(keys.token(tid=tenant, scope="users:read"))
     assert str(principal.tenant_id) == tenant
     assert principal.scopes == frozenset({"users:read"})
 
 
 async def test_an_expired_token_is_auth_expired():
-    keys = Keys()
+    keys = TestKey()
     with pytest.raises(AuthExpired):
-        await JwksVerifier(keys.fetch).verify(keys.token(ttl=-10))
+        await JwksVerifier(keys.fetch).verify(keys.token(ttl_s=-10))
 
 
 async def test_a_token_signed_by_another_key_is_auth_invalid():
-    keys, other = Keys(), Keys()
+    keys, other = TestKey(), TestKey()
     forged = other.token(kid=keys.kid)
     with pytest.raises(AuthInvalid):
         await JwksVerifier(keys.fetch).verify(forged)
 
 
 async def test_an_unknown_key_id_refreshes_the_jwks_once_then_fails():
-    keys = Keys()
+    keys = TestKey()
     verifier = JwksVerifier(keys.fetch)
     await verifier.verify(keys.token())
     with pytest.raises(AuthInvalid, match="unknown key"):
@@ -77,14 +49,14 @@ async def test_an_unknown_key_id_refreshes_the_jwks_once_then_fails():
 
 
 async def test_a_refresh_token_is_not_an_access_token():
-    keys = Keys()
+    keys = TestKey()
     with pytest.raises(AuthInvalid, match="not an access token"):
         await JwksVerifier(keys.fetch).verify(keys.token(typ="refresh"))
 
 
 async def test_garbage_is_auth_invalid():
     with pytest.raises(AuthInvalid):
-        await JwksVerifier(Keys().fetch).verify("not.a.jwt")
+        await JwksVerifier(TestKey().fetch).verify("not.a.jwt")
 
 
 def test_admin_implies_every_scope_and_others_name_what_is_missing():
@@ -103,7 +75,7 @@ async def test_identity_down_is_unavailable_not_a_bad_token_and_is_not_asked_eve
         raise ConnectionError("identity is down")
 
     verifier = JwksVerifier(down)
-    token = Keys().token()
+    token = TestKey().token()
     with pytest.raises(UpstreamUnavailable):
         await verifier.verify(token)
     with pytest.raises(AuthInvalid):

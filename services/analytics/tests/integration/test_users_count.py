@@ -2,45 +2,27 @@
 
 import asyncio
 import contextlib
-import time
 import uuid
 from datetime import UTC, datetime
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from millbook_analytics.bootstrap import build_app
 from millbook_analytics.config import Settings
 from millbook_analytics.consumers import projections_consumer
 from millbook_contracts.envelope import Envelope
 from millbook_contracts.events import UserCreated
-from millbook_platform.auth import AUDIENCE, ISSUER, JwksVerifier
+from millbook_platform.auth import JwksVerifier
 from millbook_testing.kafka import produce
+from millbook_testing.tokens import TestKey
 from millbook_testing.waiting import eventually
 
-PRIVATE = Ed25519PrivateKey.generate()
-
-
-async def jwks() -> dict:
-    public = jwt.algorithms.OKPAlgorithm.to_jwk(PRIVATE.public_key(), as_dict=True)
-    return {"keys": [{**public, "kid": "k", "alg": "EdDSA"}]}
+KEY = TestKey()
 
 
 def token(tenant: uuid.UUID, scope: str = "analytics:read") -> str:
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": str(uuid.uuid4()),
-        "tid": str(tenant),
-        "scope": scope,
-        "typ": "access",
-        "iat": now,
-        "exp": now + 300,
-    }
-    return jwt.encode(claims, PRIVATE, algorithm="EdDSA", headers={"kid": "k"})
+    return KEY.token(tid=str(tenant), scope=scope)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +33,7 @@ async def client(infra):
     )
     app = build_app(settings)
     async with app.router.lifespan_context(app):
-        app.state.verifier = JwksVerifier(jwks)
+        app.state.verifier = JwksVerifier(KEY.fetch)
         # A group of its own, so it never shares partitions with a running stack's analytics.
         consumer = projections_consumer(settings, name=f"test-{uuid.uuid4().hex[:8]}")(
             app.state.sessions
