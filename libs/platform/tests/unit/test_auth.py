@@ -12,10 +12,6 @@ from millbook_platform.errors import (
 from millbook_testing.tokens import TestKey
 
 
-def TestKey() -> TestKey:
-    return TestKey()
-
-
 async def test_a_valid_token_becomes_a_principal_with_its_tenant_and_scopes():
     keys = TestKey()
     tenant = str(uuid.uuid4())
