@@ -8,12 +8,12 @@ fields are added, and consumers ignore fields they do not know.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr
 
-from millbook_contracts.envelope import dataschema_for
+from millbook_contracts.envelope import Envelope, dataschema_for
 from millbook_contracts.topics import topic_of
 
 
@@ -37,6 +37,31 @@ class Event(BaseModel):
     def subject(self) -> str:
         """The aggregate id: the Kafka key, so one aggregate's events stay in order."""
         raise NotImplementedError
+
+    def envelope(
+        self,
+        *,
+        tenant_id: uuid.UUID,
+        source: str,
+        event_id: uuid.UUID | None = None,
+        traceparent: str | None = None,
+        actor: str | None = None,
+        request_id: str | None = None,
+    ) -> Envelope:
+        """This event as a CloudEvent of `source` (`/millbook/<service>`), stamped now."""
+        return Envelope(
+            id=event_id or uuid.uuid4(),
+            source=source,
+            type=self.event_type,
+            subject=self.subject(),
+            tenant_id=tenant_id,
+            time=datetime.now(UTC),
+            dataschema=self.dataschema(),
+            data=self.model_dump_json().encode(),
+            traceparent=traceparent,
+            actor=actor,
+            request_id=request_id,
+        )
 
 
 class OrganizationCreated(Event):
@@ -119,12 +144,102 @@ class SessionRevoked(Event):
         return str(self.session_id)
 
 
+class OrganizationUpdated(Event):
+    """An organization's settings changed; `changed` names the fields that did."""
+
+    event_type: ClassVar[str] = "identity.organization.updated"
+
+    organization_id: uuid.UUID
+    name: str
+    base_currency: str
+    timezone: str
+    plan_tier: str  # standard | professional | enterprise
+    changed: list[str]
+    updated_at: datetime
+
+    def subject(self) -> str:
+        return str(self.organization_id)
+
+
+class UserUpdated(Event):
+    """A user's profile changed (names, email or roles); `changed` names the fields that did."""
+
+    event_type: ClassVar[str] = "identity.user.updated"
+
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    email: EmailStr
+    first_name: str
+    last_name: str
+    roles: list[str]
+    changed: list[str]
+    updated_at: datetime
+
+    def subject(self) -> str:
+        return str(self.user_id)
+
+
+class UserDeactivated(Event):
+    """A user can no longer log in; their history stays."""
+
+    event_type: ClassVar[str] = "identity.user.deactivated"
+
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    deactivated_at: datetime
+
+    def subject(self) -> str:
+        return str(self.user_id)
+
+
+class RoleChanged(Event):
+    """A user's roles changed, and with them the scopes of their next access token."""
+
+    event_type: ClassVar[str] = "identity.role.changed"
+
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    previous_roles: list[str]
+    roles: list[str]
+    changed_at: datetime
+
+    def subject(self) -> str:
+        return str(self.user_id)
+
+
+class PasswordResetRequested(Event):
+    """Someone asked to reset the password of an account.
+
+    It carries the single-use reset `token` itself (identity stores only its hash)
+    and the account's `email`, so that the inbox service can mail the link later.
+    The token expires at `expires_at`; treat this event's payload as a secret.
+    """
+
+    event_type: ClassVar[str] = "identity.password_reset.requested"
+
+    reset_id: uuid.UUID
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    email: EmailStr
+    token: str
+    expires_at: datetime
+    requested_at: datetime
+
+    def subject(self) -> str:
+        return str(self.user_id)
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     OrganizationCreated,
     UserCreated,
     ApiKeyCreated,
     ApiKeyRevoked,
     SessionRevoked,
+    OrganizationUpdated,
+    UserUpdated,
+    UserDeactivated,
+    RoleChanged,
+    PasswordResetRequested,
 )
 
 EVENTS_BY_TYPE: dict[str, type[Event]] = {event.event_type: event for event in ALL_EVENTS}

@@ -23,6 +23,8 @@ IDENTITY_ORGANIZATION = Topic("identity.organization")
 IDENTITY_USER = Topic("identity.user")
 IDENTITY_API_KEY = Topic("identity.api_key")
 IDENTITY_SESSION = Topic("identity.session")
+IDENTITY_ROLE = Topic("identity.role")
+IDENTITY_PASSWORD_RESET = Topic("identity.password_reset")
 SALES_CUSTOMER = Topic("sales.customer")
 SALES_ORDER = Topic("sales.order")
 BILLING_INVOICE = Topic("billing.invoice")
@@ -36,6 +38,8 @@ ALL_TOPICS: tuple[Topic, ...] = (
     IDENTITY_USER,
     IDENTITY_API_KEY,
     IDENTITY_SESSION,
+    IDENTITY_ROLE,
+    IDENTITY_PASSWORD_RESET,
     SALES_CUSTOMER,
     SALES_ORDER,
     BILLING_INVOICE,

@@ -27,7 +27,6 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from millbook_contracts.envelope import Envelope
 from millbook_contracts.events import Event
 from millbook_platform import metrics
 from millbook_platform.kafka import reliable_producer, start_with_retry, stop_quietly
@@ -63,15 +62,10 @@ def record_event(
 
     The actor defaults to the request's caller; a system job names itself (`system:<job>`).
     """
-    envelope = Envelope(
-        id=event_id or uuid.uuid4(),
-        source=source,
-        type=event.event_type,
-        subject=event.subject(),
+    envelope = event.envelope(
         tenant_id=tenant_id,
-        time=datetime.now(UTC),
-        dataschema=event.dataschema(),
-        data=event.model_dump_json().encode(),
+        source=source,
+        event_id=event_id,
         traceparent=current_traceparent(),
         actor=actor or actor_var.get(),
         request_id=current_request_id(),

@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -31,16 +30,7 @@ async def effects(platform_db):
 
 
 def envelope_for(event: ThingHappened, tenant: uuid.UUID, event_id: uuid.UUID | None = None):
-    return Envelope(
-        id=event_id or uuid.uuid4(),
-        source="/millbook/test",
-        type=event.event_type,
-        subject=event.subject(),
-        tenant_id=tenant,
-        time=datetime.now(UTC),
-        dataschema=event.dataschema(),
-        data=event.model_dump_json().encode(),
-    )
+    return event.envelope(tenant_id=tenant, source="/millbook/test", event_id=event_id)
 
 
 async def send(infra, topic, envelope: Envelope) -> None:

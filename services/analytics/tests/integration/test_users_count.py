@@ -11,7 +11,6 @@ import pytest
 from millbook_analytics.bootstrap import build_app
 from millbook_analytics.config import Settings
 from millbook_analytics.consumers import projections_consumer
-from millbook_contracts.envelope import Envelope
 from millbook_contracts.events import UserCreated
 from millbook_platform.auth import JwksVerifier
 from millbook_testing.kafka import produce
@@ -57,16 +56,7 @@ async def publish_user_created(infra, tenant: uuid.UUID, event_id: uuid.UUID | N
         roles=["viewer"],
         created_at=datetime.now(UTC),
     )
-    envelope = Envelope(
-        id=event_id or uuid.uuid4(),
-        source="/millbook/identity",
-        type=event.event_type,
-        subject=event.subject(),
-        tenant_id=tenant,
-        time=datetime.now(UTC),
-        dataschema=event.dataschema(),
-        data=event.model_dump_json().encode(),
-    )
+    envelope = event.envelope(tenant_id=tenant, source="/millbook/identity", event_id=event_id)
     await produce(
         infra.kafka_bootstrap,
         event.topic(),
