@@ -1,8 +1,9 @@
 """Offset and cursor pagination with the list envelope DESIGN.md names.
 
 `{"data": [...], "meta": {"limit", "offset", "total"}}`, or with `?cursor=`
-`{"data": [...], "meta": {"limit", "next_cursor"}}`. Cursors are keyset
-positions on (created_at, id), opaque to clients.
+`{"data": [...], "meta": {"limit", "next_cursor"}}`. Lists take `sort=name,-created_at`
+over the fields a resource allows and `fields=` for sparse fields. Cursors are keyset
+positions in the requested order, opaque to clients.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -46,37 +48,81 @@ class DataResponse(BaseModel, Generic[T]):
 
 
 @dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool
+
+
+NEWEST_FIRST = (SortKey("created_at", descending=True),)
+
+
+@dataclass(frozen=True)
 class PageParams:
     limit: int
     offset: int
     cursor: str | None
+    sort: str | None = None
+    fields: str | None = None
 
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0)] = 0,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    sort: Annotated[
+        str | None, Query(max_length=200, description="e.g. `name,-created_at`")
+    ] = None,
+    fields: Annotated[
+        str | None, Query(max_length=500, description="sparse fields, e.g. `id,email`")
+    ] = None,
 ) -> PageParams:
-    return PageParams(limit=limit, offset=offset, cursor=cursor)
+    return PageParams(limit=limit, offset=offset, cursor=cursor, sort=sort, fields=fields)
 
 
 Page = Annotated[PageParams, Depends(page_params)]
 
 
-def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
-    raw = json.dumps([created_at.isoformat(), str(row_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def parse_sort(
+    raw: str | None, allowed: Collection[str], default: Sequence[SortKey] = NEWEST_FIRST
+) -> tuple[SortKey, ...]:
+    """`name,-created_at` as sort keys; a field outside `allowed` is a 422 on `sort`."""
+    if not raw or not raw.strip():
+        return tuple(default)
+    keys = []
+    for part in (p.strip() for p in raw.split(",")):
+        name = part.lstrip("+-")
+        if name not in allowed:
+            raise ValidationFailed(
+                f"Cannot sort by {name!r}.",
+                details=[field_error("sort", f"choose from {', '.join(sorted(allowed))}")],
+            )
+        keys.append(SortKey(name, descending=part.startswith("-")))
+    return tuple(keys)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created, row_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(created), uuid.UUID(row_id)
-    except (ValueError, TypeError) as exc:
+def parse_fields(raw: str | None, schema: type[BaseModel]) -> frozenset[str] | None:
+    """`id,email` as a set of the schema's fields; None means every field."""
+    if not raw or not raw.strip():
+        return None
+    wanted = frozenset(f.strip() for f in raw.split(",") if f.strip())
+    unknown = sorted(wanted - set(schema.model_fields))
+    if unknown:
         raise ValidationFailed(
-            "The cursor is not valid.", details=[field_error("cursor", "not a cursor we issued")]
-        ) from exc
+            f"Unknown field {unknown[0]!r}.",
+            details=[field_error("fields", f"choose from {', '.join(schema.model_fields)}")],
+        )
+    return wanted | {"id"} if "id" in schema.model_fields else wanted
+
+
+def list_response(
+    items: Sequence[BaseModel], meta: PageMeta, fields: frozenset[str] | None
+) -> dict[str, Any]:
+    """The list envelope, keeping only `fields` of each item when asked to."""
+    data = [item.model_dump(mode="json", include=set(fields) if fields else None) for item in items]
+    return {"data": data, "meta": meta.model_dump(mode="json", exclude_none=True)}
+
+
+Column = InstrumentedAttribute[Any]
 
 
 async def paginate(
@@ -86,30 +132,85 @@ async def paginate(
     *,
     created_at: InstrumentedAttribute[datetime],
     row_id: InstrumentedAttribute[uuid.UUID],
+    sortable: Mapping[str, Column] | None = None,
 ) -> tuple[Sequence[Any], PageMeta]:
-    """Run `statement` (already filtered) for one page, newest first."""
+    """Run `statement` (already filtered) for one page in the requested order.
+
+    The order is `params.sort` over `sortable` (plus `created_at`), newest first by
+    default, always ending with the id so pages never overlap. Cursors are keyset
+    positions valid only with the sort they were issued for.
+    """
+    columns: dict[str, Column] = {"created_at": created_at, **(sortable or {})}
+    keys = parse_sort(params.sort, columns)
+    ordered = [(columns[k.field], k.descending) for k in keys] + [(row_id, keys[-1].descending)]
+    order_by = [column.desc() if desc else column.asc() for column, desc in ordered]
     if params.cursor is not None:
-        at, last_id = decode_cursor(params.cursor)
-        keyset = or_(created_at < at, and_(created_at == at, row_id < last_id))
-        page = statement.where(keyset).order_by(created_at.desc(), row_id.desc())
+        position = _decode_cursor(params.cursor, keys, ordered)
+        page = statement.where(_after(ordered, position)).order_by(*order_by)
         rows = (await session.scalars(page.limit(params.limit + 1))).all()
         more = len(rows) > params.limit
         rows = rows[: params.limit]
-        next_cursor = encode_cursor(*_position(rows[-1], created_at, row_id)) if more else None
+        next_cursor = _encode_cursor(rows[-1], keys, ordered) if more else None
         return rows, PageMeta(limit=params.limit, next_cursor=next_cursor)
     total = await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    page = statement.order_by(created_at.desc(), row_id.desc())
+    page = statement.order_by(*order_by)
     rows = (await session.scalars(page.offset(params.offset).limit(params.limit))).all()
-    next_cursor = (
-        encode_cursor(*_position(rows[-1], created_at, row_id))
-        if rows and params.offset + len(rows) < total
-        else None
-    )
+    more_after_page = bool(rows) and params.offset + len(rows) < total
+    next_cursor = _encode_cursor(rows[-1], keys, ordered) if more_after_page else None
     meta = PageMeta(limit=params.limit, offset=params.offset, total=total, next_cursor=next_cursor)
     return rows, meta
 
 
-def _position(
-    row: Any, created_at: InstrumentedAttribute[datetime], row_id: InstrumentedAttribute[uuid.UUID]
-) -> tuple[datetime, uuid.UUID]:
-    return getattr(row, created_at.key), getattr(row, row_id.key)
+def _after(ordered: Sequence[tuple[Column, bool]], position: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `position` in this order: (a > x) or (a = x and b > y) or ..."""
+    clauses = []
+    for index, (column, descending) in enumerate(ordered):
+        beyond = column < position[index] if descending else column > position[index]
+        equal_before = [ordered[i][0] == position[i] for i in range(index)]
+        clauses.append(and_(*equal_before, beyond))
+    return or_(*clauses)
+
+
+def _sort_label(keys: Sequence[SortKey]) -> str:
+    return ",".join(("-" if k.descending else "") + k.field for k in keys)
+
+
+def _encode_cursor(
+    row: Any, keys: Sequence[SortKey], ordered: Sequence[tuple[Column, bool]]
+) -> str:
+    values = [_jsonable(getattr(row, column.key)) for column, _ in ordered]
+    raw = json.dumps([_sort_label(keys), values]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(
+    cursor: str, keys: Sequence[SortKey], ordered: Sequence[tuple[Column, bool]]
+) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        label, values = json.loads(base64.urlsafe_b64decode(padded))
+        if label != _sort_label(keys) or len(values) != len(ordered):
+            raise ValueError("the cursor belongs to another sort")
+        return [_typed(value, column) for value, (column, _) in zip(values, ordered, strict=True)]
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise ValidationFailed(
+            "The cursor is not valid for this list and sort.",
+            details=[field_error("cursor", "not a cursor we issued for this sort")],
+        ) from exc
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date | uuid.UUID | Decimal):
+        return value.isoformat() if isinstance(value, datetime | date) else str(value)
+    return value
+
+
+def _typed(value: Any, column: Column) -> Any:
+    kind = column.type.python_type
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is date:
+        return date.fromisoformat(value)
+    if kind in (uuid.UUID, Decimal):
+        return kind(value)
+    return value

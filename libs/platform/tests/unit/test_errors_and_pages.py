@@ -1,6 +1,3 @@
-import uuid
-from datetime import UTC, datetime
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -9,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 from millbook_platform.consumer import RetryPolicy
 from millbook_platform.errors import NotFound, ValidationFailed, install_error_handlers
 from millbook_platform.idempotency import request_fingerprint
-from millbook_platform.pagination import decode_cursor, encode_cursor
+from millbook_platform.pagination import SortKey, parse_fields, parse_sort
 
 
 class Line(BaseModel):
@@ -82,14 +79,23 @@ def test_a_crash_never_shows_its_trace():
     assert "secret" not in response.text
 
 
-def test_cursor_round_trip():
-    at, row_id = datetime(2026, 11, 24, tzinfo=UTC), uuid.uuid4()
-    assert decode_cursor(encode_cursor(at, row_id)) == (at, row_id)
+def test_sort_parses_fields_and_directions():
+    keys = parse_sort("name,-created_at", {"name", "created_at"})
+    assert keys == (SortKey("name", False), SortKey("created_at", True))
+    assert parse_sort(None, {"name"}) == (SortKey("created_at", True),)
 
 
-def test_a_forged_cursor_is_a_validation_error():
+def test_sorting_by_an_unknown_field_names_the_parameter():
+    with pytest.raises(ValidationFailed) as raised:
+        parse_sort("password_hash", {"name", "created_at"})
+    assert raised.value.details[0]["field"] == "sort"
+
+
+def test_sparse_fields_keep_the_id_and_refuse_unknown_names():
+    assert parse_fields("quantity", Line) == frozenset({"quantity"})
+    assert parse_fields(None, Line) is None
     with pytest.raises(ValidationFailed):
-        decode_cursor("bm90IGEgY3Vyc29y")
+        parse_fields("secret", Line)
 
 
 def test_retry_delays_grow_and_are_capped():
