@@ -14,6 +14,7 @@ from typing import ClassVar
 from pydantic import EmailStr
 
 from millbook_contracts.base import Event as Event  # re-exported: services import it from here
+from millbook_contracts.sales import SALES_EVENTS
 
 
 class OrganizationCreated(Event):
@@ -192,6 +193,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     UserDeactivated,
     RoleChanged,
     PasswordResetRequested,
+    *SALES_EVENTS,
 )
 
 EVENTS_BY_TYPE: dict[str, type[Event]] = {event.event_type: event for event in ALL_EVENTS}

@@ -27,6 +27,11 @@ IDENTITY_ROLE = Topic("identity.role")
 IDENTITY_PASSWORD_RESET = Topic("identity.password_reset")
 SALES_CUSTOMER = Topic("sales.customer")
 SALES_ORDER = Topic("sales.order")
+SALES_CONTACT = Topic("sales.contact")
+SALES_LEAD = Topic("sales.lead")
+SALES_TASK = Topic("sales.task")
+SALES_OPPORTUNITY = Topic("sales.opportunity")
+SALES_QUOTATION = Topic("sales.quotation")
 BILLING_INVOICE = Topic("billing.invoice")
 BILLING_PAYMENT = Topic("billing.payment")
 PURCHASING_PURCHASE_ORDER = Topic("purchasing.purchase_order")
@@ -42,6 +47,11 @@ ALL_TOPICS: tuple[Topic, ...] = (
     IDENTITY_PASSWORD_RESET,
     SALES_CUSTOMER,
     SALES_ORDER,
+    SALES_CONTACT,
+    SALES_LEAD,
+    SALES_TASK,
+    SALES_OPPORTUNITY,
+    SALES_QUOTATION,
     BILLING_INVOICE,
     BILLING_PAYMENT,
     PURCHASING_PURCHASE_ORDER,

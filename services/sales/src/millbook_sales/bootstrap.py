@@ -1,0 +1,47 @@
+"""The composition root: sales' HTTP app, its routers, consumers and periodic jobs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from millbook_platform.app import ServiceSpec, create_app
+from millbook_sales.config import Settings
+from millbook_sales.consumers import users_consumer
+from millbook_sales.contacts.router import router as contacts_router
+from millbook_sales.customers.router import router as customers_router
+from millbook_sales.leads.router import router as leads_router
+from millbook_sales.opportunities.router import router as opportunities_router
+from millbook_sales.orders.router import router as orders_router
+from millbook_sales.quotations.router import router as quotations_router
+from millbook_sales.tasks.router import router as tasks_router
+
+DESCRIPTION = "Customers and contacts, leads, tasks, quotations, opportunities, orders."
+
+
+def build_app(settings: Settings) -> FastAPI:
+    return create_app(
+        settings,
+        ServiceSpec(
+            title="Millbook sales",
+            description=DESCRIPTION,
+            routers=[
+                customers_router,
+                contacts_router,
+                leads_router,
+                opportunities_router,
+                quotations_router,
+                orders_router,
+                tasks_router,
+            ],
+            consumers=[users_consumer(settings)],
+            tags=[
+                {"name": "customers", "description": "The businesses you sell to."},
+                {"name": "contacts", "description": "The people at your customers."},
+                {"name": "leads", "description": "Prospects, assigned round-robin, converted."},
+                {"name": "opportunities", "description": "Deals in the pipeline."},
+                {"name": "tasks", "description": "Follow-ups with reminders."},
+                {"name": "quotations", "description": "Priced offers: draft, send, accept."},
+                {"name": "orders", "description": "Accepted quotations through the shop floor."},
+            ],
+        ),
+    )

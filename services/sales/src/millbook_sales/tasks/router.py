@@ -1,0 +1,101 @@
+"""HTTP endpoints for tasks: parse, authorize, delegate."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from millbook_platform.auth import require_scopes
+from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.pagination import (
+    DataResponse,
+    ListResponse,
+    Page,
+    list_response,
+    parse_fields,
+)
+from millbook_sales.models import Task as TaskRow
+from millbook_sales.tasks import service
+from millbook_sales.tasks.domain import RelatedType, TaskPriority, TaskStatus
+from millbook_sales.tasks.reminders import reminder_job
+from millbook_sales.tasks.repository import TaskFilters
+from millbook_sales.tasks.schemas import RelatedTo, Task, TaskCreate, TaskUpdate
+
+router = APIRouter(prefix="/v1/tasks", tags=["tasks"], lifespan=reminder_job)
+
+
+def task_view(task: TaskRow) -> Task:
+    related = (
+        RelatedTo(type=RelatedType(task.related_type), id=task.related_id)
+        if task.related_type and task.related_id
+        else None
+    )
+    view = Task.model_validate({**_columns(task), "related_to": related})
+    return view
+
+
+def _columns(task: TaskRow) -> dict[str, object]:
+    return {name: getattr(task, name) for name in Task.model_fields if name != "related_to"}
+
+
+@router.post("", status_code=201, response_model=DataResponse[Task])
+async def create_task(
+    body: TaskCreate, principal: CurrentPrincipal, session: TenantSession
+) -> DataResponse[Task]:
+    """Create a task, optionally about a customer, lead, opportunity, quotation or order."""
+    require_scopes(principal, "tasks:write")
+    task = await service.create_task(session, principal.tenant_id, body)
+    return DataResponse(data=task_view(task))
+
+
+@router.get("", response_model=None, responses={200: {"model": ListResponse[Task]}})
+async def list_tasks(
+    principal: CurrentPrincipal,
+    session: TenantSession,
+    page: Page,
+    status: TaskStatus | None = None,
+    priority: TaskPriority | None = None,
+    assigned_to: uuid.UUID | None = None,
+    due_at__gte: datetime | None = None,
+    due_at__lte: datetime | None = None,
+    related_type: RelatedType | None = None,
+    related_id: uuid.UUID | None = None,
+) -> JSONResponse:
+    """List tasks by status, priority, assignee, due range or what they are about."""
+    require_scopes(principal, "tasks:read")
+    fields = parse_fields(page.fields, Task)
+    filters = TaskFilters(
+        status=status.value if status else None,
+        priority=priority.value if priority else None,
+        assigned_to=assigned_to,
+        due_from=due_at__gte,
+        due_to=due_at__lte,
+        related_type=related_type.value if related_type else None,
+        related_id=related_id,
+    )
+    rows, meta = await service.list_tasks(session, principal.tenant_id, filters, page)
+    return JSONResponse(list_response([task_view(r) for r in rows], meta, fields))
+
+
+@router.get("/{task_id}", response_model=DataResponse[Task])
+async def get_task(
+    task_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+) -> DataResponse[Task]:
+    """One task."""
+    require_scopes(principal, "tasks:read")
+    return DataResponse(
+        data=task_view(await service.get_task(session, principal.tenant_id, task_id))
+    )
+
+
+@router.patch("/{task_id}", response_model=DataResponse[Task])
+async def update_task(
+    task_id: uuid.UUID, body: TaskUpdate, principal: CurrentPrincipal, session: TenantSession
+) -> DataResponse[Task]:
+    """Change only the fields sent; a new `remind_at` arms a new reminder."""
+    require_scopes(principal, "tasks:write")
+    task = await service.update_task(session, principal.tenant_id, task_id, body)
+    return DataResponse(data=task_view(task))

@@ -1,0 +1,71 @@
+"""Task use cases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from millbook_platform.errors import NotFound, ValidationFailed, field_error
+from millbook_platform.pagination import PageMeta, PageParams
+from millbook_sales.models import Task
+from millbook_sales.tasks import repository
+from millbook_sales.tasks.repository import TaskFilters
+from millbook_sales.tasks.schemas import REQUIRED_FIELDS, RelatedTo, TaskCreate, TaskUpdate
+
+
+async def get_task(session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID) -> Task:
+    task = await repository.get(session, tenant_id, task_id)
+    if task is None:
+        raise NotFound("No task with this id.", details=[field_error("task_id", str(task_id))])
+    return task
+
+
+async def list_tasks(
+    session: AsyncSession, tenant_id: uuid.UUID, filters: TaskFilters, page: PageParams
+) -> tuple[Sequence[Task], PageMeta]:
+    return await repository.list_page(session, tenant_id, filters, page)
+
+
+async def create_task(session: AsyncSession, tenant_id: uuid.UUID, body: TaskCreate) -> Task:
+    values = body.model_dump(exclude={"related_to"})
+    task = Task(id=uuid.uuid4(), tenant_id=tenant_id, **values)
+    await _relate(session, task, body.related_to)
+    session.add(task)
+    await session.flush()
+    return task
+
+
+async def update_task(
+    session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID, body: TaskUpdate
+) -> Task:
+    values: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"related_to"})
+    nulls = sorted(name for name in REQUIRED_FIELDS if name in values and values[name] is None)
+    if nulls:
+        raise ValidationFailed(
+            "These fields cannot be null.",
+            details=[field_error(n, "may not be null") for n in nulls],
+        )
+    task = await get_task(session, tenant_id, task_id)
+    if "remind_at" in values and values["remind_at"] != task.remind_at:
+        task.reminder_sent_at = None  # a new reminder time is a new reminder
+    for name, value in values.items():
+        setattr(task, name, value)
+    if "related_to" in body.model_fields_set:
+        await _relate(session, task, body.related_to)
+    await session.flush()
+    return task
+
+
+async def _relate(session: AsyncSession, task: Task, related: RelatedTo | None) -> None:
+    if related is not None and not await repository.related_exists(
+        session, task.tenant_id, related.type, related.id
+    ):
+        raise NotFound(
+            f"No {related.type.value} with this id.",
+            details=[field_error("related_to.id", str(related.id))],
+        )
+    task.related_type = related.type.value if related else None
+    task.related_id = related.id if related else None
