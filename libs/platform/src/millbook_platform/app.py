@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -42,6 +42,19 @@ log = logging.getLogger("millbook.app")
 ConsumerFactory = Callable[[async_sessionmaker[AsyncSession]], EventConsumer]
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A scheduler step run every `every_s` seconds beside the HTTP app (expire, remind, purge).
+
+    `run` must be safe to run twice at once (two processes): lock rows with
+    SKIP LOCKED or mark them in the transaction that records the event.
+    """
+
+    name: str
+    every_s: float
+    run: Callable[[async_sessionmaker[AsyncSession]], Awaitable[object]]
+
+
 @dataclass
 class ServiceSpec:
     """What a service plugs into the factory."""
@@ -55,6 +68,7 @@ class ServiceSpec:
     # Where access-token keys come from; by default identity's JWKS over HTTP.
     # Identity itself reads them from its own database.
     jwks: Callable[[async_sessionmaker[AsyncSession]], JwksFetcher] | None = None
+    jobs: Sequence[PeriodicJob] = ()
 
 
 @dataclass
@@ -66,6 +80,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     relay: OutboxRelay | None
     consumers: list[EventConsumer]
+    jobs: list[PeriodicJob] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -124,7 +139,7 @@ def _build_runtime(settings: PlatformSettings, spec: ServiceSpec) -> Runtime:
         else None
     )
     consumers = [factory(sessions) for factory in spec.consumers]
-    return Runtime(settings, engine, sessions, relay, consumers)
+    return Runtime(settings, engine, sessions, relay, consumers, jobs=list(spec.jobs))
 
 
 def _start_background(runtime: Runtime) -> None:
@@ -132,8 +147,23 @@ def _start_background(runtime: Runtime) -> None:
         runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
     for consumer in runtime.consumers:
         runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.name}"))
+    for job in runtime.jobs:
+        runtime.tasks.append(
+            asyncio.create_task(_repeat(job, runtime.sessions), name=f"job-{job.name}")
+        )
     for task in runtime.tasks:
         task.add_done_callback(_report_death)
+
+
+async def _repeat(job: PeriodicJob, sessions: async_sessionmaker[AsyncSession]) -> None:
+    while True:
+        try:
+            await job.run(sessions)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("job %s failed; it runs again in %.0fs", job.name, job.every_s)
+        await asyncio.sleep(job.every_s)
 
 
 def _report_death(task: asyncio.Task[None]) -> None:
@@ -240,4 +270,4 @@ class RequestContextMiddleware:
         metrics.HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
 
 
-__all__ = ["Runtime", "ServiceSpec", "create_app"]
+__all__ = ["PeriodicJob", "Runtime", "ServiceSpec", "create_app"]

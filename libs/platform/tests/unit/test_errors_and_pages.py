@@ -108,3 +108,24 @@ def test_idempotency_fingerprint_depends_on_body_and_path():
     assert base == request_fingerprint("POST", "/v1/users", b"", b'{"a":1}')
     assert base != request_fingerprint("POST", "/v1/users", b"", b'{"a":2}')
     assert base != request_fingerprint("POST", "/v1/orders", b"", b'{"a":1}')
+
+
+async def test_a_periodic_job_survives_a_failing_run_and_keeps_its_schedule():
+    import asyncio
+
+    from millbook_platform.app import PeriodicJob, _repeat
+
+    runs = []
+    done = asyncio.Event()
+
+    async def run(sessions) -> None:
+        runs.append(sessions)
+        if len(runs) == 1:
+            raise RuntimeError("the first run fails")
+        if len(runs) == 3:
+            done.set()
+
+    task = asyncio.create_task(_repeat(PeriodicJob("test", 0.0, run), "sessions"))
+    await asyncio.wait_for(done.wait(), 5)
+    task.cancel()
+    assert len(runs) >= 3  # the failure did not end the schedule

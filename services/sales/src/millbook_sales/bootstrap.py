@@ -13,6 +13,7 @@ from millbook_sales.leads.router import router as leads_router
 from millbook_sales.opportunities.router import router as opportunities_router
 from millbook_sales.orders.router import router as orders_router
 from millbook_sales.quotations.router import router as quotations_router
+from millbook_sales.tasks.reminders import reminder_job
 from millbook_sales.tasks.router import router as tasks_router
 
 DESCRIPTION = "Customers and contacts, leads, tasks, quotations, opportunities, orders."
@@ -34,6 +35,7 @@ def build_app(settings: Settings) -> FastAPI:
                 tasks_router,
             ],
             consumers=[users_consumer(settings)],
+            jobs=[reminder_job(settings.source)],
             tags=[
                 {"name": "customers", "description": "The businesses you sell to."},
                 {"name": "contacts", "description": "The people at your customers."},

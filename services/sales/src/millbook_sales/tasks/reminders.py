@@ -7,23 +7,16 @@ next run sends it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from millbook_contracts.sales import TaskReminderDue
+from millbook_platform.app import PeriodicJob
 from millbook_platform.db import scope_to_all_tenants, unit_of_work, utcnow
 from millbook_platform.outbox import record_event
 from millbook_sales.models import Task
 from millbook_sales.tasks import repository
-
-log = logging.getLogger("millbook.sales.reminders")
 
 ACTOR = "system:task-reminders"
 BATCH = 200
@@ -71,33 +64,10 @@ def reminder_due(task: Task) -> TaskReminderDue:
     )
 
 
-async def run_forever(sessions: async_sessionmaker[AsyncSession], *, source: str) -> None:
-    while True:
-        try:
-            await send_due_reminders(sessions, source=source)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("sending task reminders failed; retrying in %.0fs", EVERY_S)
-        await asyncio.sleep(EVERY_S)
+def reminder_job(source: str) -> PeriodicJob:
+    """The scheduler as a platform job, run beside the HTTP app every EVERY_S seconds."""
 
+    async def run(sessions: async_sessionmaker[AsyncSession]) -> int:
+        return await send_due_reminders(sessions, source=source)
 
-@asynccontextmanager
-async def reminder_job(app: FastAPI) -> AsyncIterator[None]:
-    """Runs the scheduler beside the HTTP app when the process runs background work.
-
-    The platform's ServiceSpec has no slot for periodic jobs, so this rides on a
-    router lifespan, which FastAPI nests inside the app's own.
-    """
-    runtime = app.state.runtime
-    task = None
-    if runtime.settings.run_background:
-        job = run_forever(runtime.sessions, source=runtime.settings.source)
-        task = asyncio.create_task(job, name="task-reminders")
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    return PeriodicJob(name="task-reminders", every_s=EVERY_S, run=run)

@@ -20,11 +20,10 @@ from millbook_platform.pagination import (
 from millbook_sales.models import Task as TaskRow
 from millbook_sales.tasks import service
 from millbook_sales.tasks.domain import RelatedType, TaskPriority, TaskStatus
-from millbook_sales.tasks.reminders import reminder_job
 from millbook_sales.tasks.repository import TaskFilters
 from millbook_sales.tasks.schemas import RelatedTo, Task, TaskCreate, TaskUpdate
 
-router = APIRouter(prefix="/v1/tasks", tags=["tasks"], lifespan=reminder_job)
+router = APIRouter(prefix="/v1/tasks", tags=["tasks"])
 
 
 def task_view(task: TaskRow) -> Task:
