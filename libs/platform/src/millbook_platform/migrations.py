@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import context, op
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -102,6 +102,10 @@ def run_migrations(service_metadata: MetaData) -> None:
 
 
 def _configure_and_run(connection: Connection, targets: Sequence[MetaData]) -> None:
+    # The service's role owns its tables and RLS is forced on owners too: a data
+    # migration (a backfill) must see every tenant's rows.
+    connection.execute(text("SELECT set_config('app.all_tenants', 'on', false)"))
+    connection.commit()  # a session setting; alembic then runs in a transaction of its own
     context.configure(connection=connection, target_metadata=targets)
     with context.begin_transaction():
         context.run_migrations()
