@@ -32,6 +32,7 @@ AUDIENCE = "millbook"
 ALGORITHM = "EdDSA"
 JWKS_PATH = "/.well-known/jwks.json"
 ADMIN_SCOPE = "admin"
+PLATFORM_SCOPE_PREFIX = "platform:"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class Principal:
         return f"{self.kind}:{self.subject_id}"
 
     def has_scope(self, scope: str) -> bool:
+        # An organization's admin may do anything in its organization, but not run
+        # the platform: `platform:*` scopes must be granted by name.
+        if scope.startswith(PLATFORM_SCOPE_PREFIX):
+            return scope in self.scopes
         return ADMIN_SCOPE in self.scopes or scope in self.scopes
 
     def missing(self, required: Iterable[str]) -> list[str]:

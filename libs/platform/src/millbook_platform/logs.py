@@ -39,6 +39,12 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # uvicorn writes access lines only while its access logger has somewhere to write;
+    # with --no-access-log it has none, and making it propagate would turn them back on.
+    access = logging.getLogger("uvicorn.access")
+    if access.handlers:
+        access.handlers[:] = []
+        access.propagate = True
