@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import subprocess
 import sys
@@ -74,9 +75,16 @@ def create_organization(stack: Stack, name: str) -> tuple[str, str, str]:
     return email, password, json.loads(result.stdout.strip().splitlines()[-1])["organization_id"]
 
 
+def own_loopback_address() -> str:
+    """All of 127/8 is this machine: each test calls from its own address, as a separate
+    person would, so the gateway's per-IP sign-in budget is not shared across the suite."""
+    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(1, 254)}"
+
+
 @pytest.fixture
 async def gateway(stack) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
+    transport = httpx.AsyncHTTPTransport(local_address=own_loopback_address())
+    async with httpx.AsyncClient(base_url=stack.gateway, transport=transport, timeout=30) as client:
         yield client
 
 

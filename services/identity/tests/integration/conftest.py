@@ -6,22 +6,27 @@ The outbox relay does not run; tests read outbox rows from the database.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from millbook_identity.auth import passwords
 from millbook_identity.bootstrap import build_app
 from millbook_identity.config import Settings
 from millbook_identity.organizations.domain import NewOrganization
 from millbook_identity.organizations.service import create_organization
 from millbook_identity.users.schemas import UserCreate
 from millbook_platform.db import unit_of_work
+from millbook_platform.tables import OutboxRow
 
 PASSWORD = "a sturdy test passphrase"
 
@@ -34,8 +39,18 @@ class Org:
     admin_token: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2's production cost is deliberate; these tests check behaviour, not cost."""
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
+@pytest.fixture(scope="session")
 def database_url(infra) -> str:
+    """One migrated database for the whole run: every test founds its own organization."""
     return infra.migrated_database("identity")
 
 
@@ -114,3 +129,38 @@ async def found_org(
 @pytest_asyncio.fixture
 async def org(found_org: Callable[..., Awaitable[Org]]) -> Org:
     return await found_org()
+
+
+def new_user_body(**overrides) -> dict:
+    body = {
+        "email": unique_email(),
+        "password": PASSWORD,
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "roles": ["sales"],
+    }
+    return {**body, **overrides}
+
+
+async def add_user(client: httpx.AsyncClient, org: Org, **overrides) -> tuple[dict, str]:
+    """A user created through the API by the org's admin, and their access token."""
+    body = new_user_body(**overrides)
+    response = await client.post("/v1/users", json=body, headers=bearer(org.admin_token))
+    assert response.status_code == 201, response.text
+    return response.json()["data"], await login(client, body["email"], organization_id=org.id)
+
+
+async def events(
+    sessions: async_sessionmaker[AsyncSession], event_type: str, subject: object | None = None
+) -> list[dict]:
+    """Payloads of the outbox rows of `event_type` (about `subject`), oldest first."""
+    async with unit_of_work(sessions) as session:
+        statement = select(OutboxRow).where(OutboxRow.event_type == event_type)
+        if subject is not None:
+            statement = statement.where(OutboxRow.key == str(subject))
+        rows = (await session.scalars(statement.order_by(OutboxRow.id))).all()
+    return [json.loads(row.payload) for row in rows]
+
+
+def field_names(response: httpx.Response) -> list[str]:
+    return [d["field"] for d in response.json()["error"]["details"]]

@@ -51,7 +51,7 @@ async def test_login_opens_a_session_storing_only_the_refresh_token_digest(clien
     assert row is not None
     assert row.user_id == org.admin_id
     assert row.tenant_id == org.id
-    assert 29 <= (row.expires_at - row.created_at).days <= 30
+    assert (row.expires_at - row.created_at).total_seconds() == 86_400
     assert user is not None
     assert user.last_login_at is not None
 

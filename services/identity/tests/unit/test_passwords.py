@@ -10,7 +10,7 @@ from millbook_platform.errors import ValidationFailed
 
 
 def test_password_of_ten_characters_is_accepted():
-    assert password_problems("a" * 10, "ann@example.com") == []
+    assert password_problems("kx7-qv9!pz", "ann@example.com") == []
 
 
 def test_password_shorter_than_ten_characters_is_refused():
@@ -50,3 +50,28 @@ def test_valid_new_user_passes():
 
 def test_emails_are_compared_lower_cased():
     assert normalize_email("  Ann@Example.COM ") == "ann@example.com"
+
+
+def test_password_containing_the_emails_name_is_refused():
+    assert password_problems("My-Annabelle-2026", "annabelle@example.com") == [
+        "must not contain the email address's name"
+    ]
+
+
+def test_a_very_short_email_name_inside_a_passphrase_is_tolerated():
+    assert password_problems("a sturdy passphrase", "al@example.com") == []
+
+
+@pytest.mark.parametrize("common", ["1234567890", "qwertyuiop", "Password123", "PASSWORD12"])
+def test_common_passwords_are_refused_whatever_the_case(common):
+    assert "is one of the most common passwords; choose another" in password_problems(
+        common, "ann@example.com"
+    )
+
+
+def test_the_bundled_list_holds_about_a_thousand_passwords_of_ten_characters_or_more():
+    from millbook_identity.auth.passwords import common_passwords
+
+    listed = common_passwords()
+    assert 900 <= len(listed) <= 1100
+    assert all(len(p) >= 10 and p == p.lower() for p in listed)

@@ -16,7 +16,7 @@ from millbook_platform.auth import JwksVerifier
 from millbook_platform.errors import AuthExpired, AuthInvalid
 
 GRANT = AccessGrant(
-    user_id=uuid.uuid4(),
+    subject_id=uuid.uuid4(),
     tenant_id=uuid.uuid4(),
     session_id=uuid.uuid4(),
     scope="customers:read users:read",
@@ -49,7 +49,7 @@ def test_public_jwk_describes_an_ed25519_signing_key():
 def test_claims_carry_every_field_services_rely_on():
     now = datetime(2026, 1, 1, tzinfo=UTC)
     claims = access_claims(GRANT, now=now, ttl=timedelta(minutes=15))
-    assert claims["sub"] == str(GRANT.user_id)
+    assert claims["sub"] == str(GRANT.subject_id)
     assert claims["tid"] == str(GRANT.tenant_id)
     assert claims["sid"] == str(GRANT.session_id)
     assert (claims["typ"], claims["kind"]) == ("access", "user")
@@ -64,7 +64,7 @@ async def test_signed_token_verifies_into_the_principal():
 
     principal = await verifier_for(key).verify(token)
 
-    assert principal.subject_id == GRANT.user_id
+    assert principal.subject_id == GRANT.subject_id
     assert principal.tenant_id == GRANT.tenant_id
     assert principal.session_id == GRANT.session_id
     assert principal.scopes == {"customers:read", "users:read"}

@@ -1,4 +1,4 @@
-"""Which account a login opens, decided without I/O.
+"""Which account a login opens, and what a refresh token leads to, decided without I/O.
 
 An email may belong to several organizations. Every failure reads the same so
 that a caller cannot learn whether an email has an account; only a caller who
@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 from millbook_identity.users.domain import UserStatus
 from millbook_platform.errors import AuthInvalid, ValidationFailed, field_error
@@ -52,3 +54,31 @@ def choose_account(
             details=[field_error("organization_id", "required when the email is in several")],
         )
     return usable[0]
+
+
+class RefreshOutcome(StrEnum):
+    """What presenting a refresh token leads to."""
+
+    ROTATE = "rotate"  # issue the successor, mark this one used
+    REUSED = "reused"  # already used: assume theft, revoke the whole family
+    REFUSED = "refused"  # unknown, expired or revoked
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    """The stored facts about one refresh token."""
+
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def refresh_outcome(state: RefreshState | None, now: datetime) -> RefreshOutcome:
+    """Rotation with reuse detection: a used token presented again means a copy exists."""
+    if state is None or state.revoked_at is not None:
+        return RefreshOutcome.REFUSED
+    if state.used_at is not None:
+        return RefreshOutcome.REUSED
+    if state.expires_at <= now:
+        return RefreshOutcome.REFUSED
+    return RefreshOutcome.ROTATE

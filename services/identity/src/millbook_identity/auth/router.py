@@ -1,19 +1,31 @@
-"""HTTP endpoints for login and the public signing keys."""
+"""HTTP endpoints for login, signup, sessions and the signing keys."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from millbook_identity.auth import service
-from millbook_identity.auth.schemas import Jwks, LoginRequest, TokenPair
+from millbook_identity.auth import introspection, service
+from millbook_identity.auth.schemas import (
+    Jwks,
+    KeyRotation,
+    LoginRequest,
+    RefreshRequest,
+    RetiringKey,
+    SignupRequest,
+    TokenPair,
+    Verification,
+    VerifyRequest,
+)
 from millbook_identity.auth.tokens import TOKEN_TYPE
 from millbook_identity.config import Settings
-from millbook_identity.deps import IdentitySettings
+from millbook_identity.deps import IdentitySettings, Sessions, require_platform_admin
+from millbook_identity.organizations import service as organizations
 from millbook_identity.users.schemas import User
 from millbook_platform.auth import JWKS_PATH
-from millbook_platform.deps import SystemSession
+from millbook_platform.deps import CurrentPrincipal, SystemSession, TenantSession
+from millbook_platform.errors import PermissionDenied, ValidationFailed
 from millbook_platform.pagination import DataResponse
 
 router = APIRouter(tags=["auth"])
@@ -25,22 +37,12 @@ def token_policy(settings: Settings) -> service.TokenPolicy:
     return service.TokenPolicy(
         access_ttl=timedelta(seconds=settings.access_token_ttl_s),
         refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        remember_ttl=timedelta(days=settings.remember_me_ttl_days),
     )
 
 
-@router.post("/v1/auth/login", response_model=DataResponse[TokenPair])
-async def login(
-    body: LoginRequest, session: SystemSession, settings: IdentitySettings, response: Response
-) -> DataResponse[TokenPair]:
-    """Exchange an email and password for an access token (15 minutes) and a refresh token."""
+def _pair(issued: service.IssuedTokens, response: Response) -> DataResponse[TokenPair]:
     response.headers["Cache-Control"] = "no-store"
-    issued = await service.login(
-        session,
-        email=body.email,
-        password=body.password,
-        organization_id=body.organization_id,
-        policy=token_policy(settings),
-    )
     pair = TokenPair(
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
@@ -49,6 +51,92 @@ async def login(
         user=User.model_validate(issued.user),
     )
     return DataResponse(data=pair)
+
+
+@router.post("/v1/auth/login", response_model=DataResponse[TokenPair])
+async def login(
+    body: LoginRequest,
+    session: SystemSession,
+    sessions: Sessions,
+    settings: IdentitySettings,
+    response: Response,
+) -> DataResponse[TokenPair]:
+    """Exchange an email and password for an access token (15 minutes) and a refresh token."""
+    issued = await service.login(
+        session,
+        email=body.email,
+        password=body.password,
+        organization_id=body.organization_id,
+        remember_me=body.remember_me,
+        policy=token_policy(settings),
+        refusals=service.Refusals(sessions, settings.source),
+    )
+    return _pair(issued, response)
+
+
+@router.post("/v1/auth/signup", status_code=201, response_model=DataResponse[TokenPair])
+async def signup(
+    body: SignupRequest, session: SystemSession, settings: IdentitySettings, response: Response
+) -> DataResponse[TokenPair]:
+    """Create an organization with you as its first admin, and log you in."""
+    if not settings.public_signup:
+        raise PermissionDenied(
+            "Public signup is turned off on this installation; ask its operator for an account."
+        )
+    founded = await organizations.sign_up(session, body, source=settings.source)
+    issued = await service.open_session(session, founded.admin, token_policy(settings))
+    return _pair(issued, response)
+
+
+@router.post("/v1/auth/refresh", response_model=DataResponse[TokenPair])
+async def refresh(
+    body: RefreshRequest,
+    session: SystemSession,
+    sessions: Sessions,
+    settings: IdentitySettings,
+    response: Response,
+) -> DataResponse[TokenPair]:
+    """Trade a refresh token for a new one and a new access token; each works only once."""
+    issued = await service.refresh(
+        session,
+        refresh_token=body.refresh_token,
+        policy=token_policy(settings),
+        refusals=service.Refusals(sessions, settings.source),
+    )
+    return _pair(issued, response)
+
+
+@router.post("/v1/auth/logout", status_code=204)
+async def logout(
+    principal: CurrentPrincipal, session: TenantSession, settings: IdentitySettings
+) -> Response:
+    """End the session of this access token; its tokens stop working everywhere."""
+    if principal.session_id is None:
+        raise ValidationFailed("This credential has no session to end (it is not a login).")
+    await service.logout(session, principal.tenant_id, principal.session_id, source=settings.source)
+    return Response(status_code=204)
+
+
+@router.post("/v1/auth/verify", response_model=DataResponse[Verification])
+async def verify(
+    body: VerifyRequest, principal: CurrentPrincipal, session: SystemSession, request: Request
+) -> DataResponse[Verification]:
+    """Whether an access token is active (signed by us, unexpired, not revoked), with its claims."""
+    active, claims = await introspection.introspect(session, request.app.state.verifier, body.token)
+    return DataResponse(data=Verification(active=active, claims=claims))
+
+
+@router.post("/v1/auth/keys/rotate", response_model=DataResponse[KeyRotation])
+async def rotate_keys(
+    principal: CurrentPrincipal, session: SystemSession, settings: IdentitySettings
+) -> DataResponse[KeyRotation]:
+    """Platform admins: sign with a new key; old keys verify until their tokens expire."""
+    require_platform_admin(principal)
+    rotation = await service.rotate_signing_keys(
+        session, timedelta(seconds=settings.access_token_ttl_s)
+    )
+    retiring = [RetiringKey(kid=kid, retires_at=at) for kid, at in rotation.retiring]
+    return DataResponse(data=KeyRotation(kid=rotation.current, retiring=retiring))
 
 
 @router.get(JWKS_PATH, response_model=Jwks)

@@ -17,33 +17,43 @@ from millbook_platform.auth import ALGORITHM, AUDIENCE, ISSUER
 TOKEN_TYPE = "Bearer"
 ACCESS = "access"
 USER_KIND = "user"
+API_KEY_KIND = "api_key"
 
 
 @dataclass(frozen=True)
 class AccessGrant:
-    """Who the token speaks for and what it allows."""
+    """Who the token speaks for and what it allows.
 
-    user_id: uuid.UUID
+    A user's token names its session (`sid`); an API key's has none. `tier` is the
+    organization's plan tier, which the gateway's rate limits read.
+    """
+
+    subject_id: uuid.UUID
     tenant_id: uuid.UUID
-    session_id: uuid.UUID
+    session_id: uuid.UUID | None
     scope: str
+    kind: str = USER_KIND
+    tier: str = "standard"
 
 
 def access_claims(grant: AccessGrant, *, now: datetime, ttl: timedelta) -> dict[str, Any]:
     issued_at = int(now.timestamp())
-    return {
+    claims = {
         "iss": ISSUER,
         "aud": AUDIENCE,
-        "sub": str(grant.user_id),
+        "sub": str(grant.subject_id),
         "tid": str(grant.tenant_id),
-        "sid": str(grant.session_id),
         "scope": grant.scope,
         "typ": ACCESS,
-        "kind": USER_KIND,
+        "kind": grant.kind,
+        "tier": grant.tier,
         "iat": issued_at,
         "exp": issued_at + int(ttl.total_seconds()),
         "jti": str(uuid.uuid4()),
     }
+    if grant.session_id is not None:
+        claims["sid"] = str(grant.session_id)
+    return claims
 
 
 def sign(claims: dict[str, Any], key: KeyMaterial) -> str:
@@ -56,4 +66,13 @@ def new_refresh_token() -> str:
 
 def refresh_token_digest(token: str) -> str:
     """Only this digest is stored: a database leak does not leak usable refresh tokens."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
+
+
+def secret_digest(secret: str) -> str:
+    """The sha256 hex digest under which a random secret (refresh, reset, API key) is stored.
+
+    A plain hash suffices (no argon2): these secrets carry 256 random bits, not a
+    guessable password.
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()

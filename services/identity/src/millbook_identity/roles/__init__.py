@@ -1,1 +1,1 @@
-"""Roles: named bundles of scopes."""
+"""Roles: the built-in scope bundles and each organization's own."""

@@ -1,11 +1,12 @@
-"""User rules without I/O: statuses, email normalisation, what a new user must satisfy."""
+"""User rules without I/O: statuses, email normalisation, what a user's fields must satisfy."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from millbook_identity.auth.passwords import password_problems
-from millbook_identity.roles.domain import unknown_roles
+from millbook_identity.roles.domain import CustomRoles, unknown_roles
 from millbook_platform.errors import ValidationFailed, field_error
 
 
@@ -14,14 +15,38 @@ class UserStatus(StrEnum):
     INACTIVE = "inactive"
 
 
+# What a user's own PATCH/PUT of `/v1/users/me` may touch; roles, status and tenant never.
+SELF_EDITABLE = frozenset({"first_name", "last_name", "email"})
+
+
 def normalize_email(email: str) -> str:
     """Emails compare case-insensitively; they are stored lower-cased."""
     return email.strip().lower()
 
 
-def check_new_user(email: str, password: str, roles: list[str]) -> None:
+def role_problems(roles: Iterable[str], custom: CustomRoles | None = None) -> list[dict[str, str]]:
+    return [field_error("roles", f"unknown role {role!r}") for role in unknown_roles(roles, custom)]
+
+
+def check_new_user(
+    email: str, password: str, roles: list[str], custom: CustomRoles | None = None
+) -> None:
     """Raise ValidationFailed naming each field a new user gets wrong."""
     details = [field_error("password", problem) for problem in password_problems(password, email)]
-    details += [field_error("roles", f"unknown role {role!r}") for role in unknown_roles(roles)]
+    details += role_problems(roles, custom)
     if details:
         raise ValidationFailed("The user is not valid.", details=details)
+
+
+def check_password(email: str, password: str, field: str = "password") -> None:
+    problems = password_problems(password, email)
+    if problems:
+        raise ValidationFailed(
+            "The password is not acceptable.",
+            details=[field_error(field, problem) for problem in problems],
+        )
+
+
+def changed_fields(current: dict[str, object], wanted: dict[str, object]) -> list[str]:
+    """The fields whose wanted value differs from the current one, in a stable order."""
+    return sorted(field for field, value in wanted.items() if current.get(field) != value)

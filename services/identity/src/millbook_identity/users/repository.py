@@ -18,6 +18,7 @@ from millbook_platform.pagination import PageMeta, PageParams, paginate
 class UserFilters:
     search: str | None = None
     status: str | None = None
+    role: str | None = None
 
 
 async def get(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
@@ -34,6 +35,11 @@ def add(session: AsyncSession, user: User) -> None:
     session.add(user)
 
 
+async def active_in(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[User]:
+    statement = select(User).where(User.tenant_id == tenant_id, User.status == "active")
+    return (await session.scalars(statement)).all()
+
+
 async def list_page(
     session: AsyncSession, tenant_id: uuid.UUID, filters: UserFilters, page: PageParams
 ) -> tuple[Sequence[User], PageMeta]:
@@ -44,6 +50,8 @@ async def list_page(
 def _filtered(statement: Select[User], filters: UserFilters) -> Select[User]:
     if filters.status is not None:
         statement = statement.where(User.status == filters.status)
+    if filters.role is not None:
+        statement = statement.where(User.roles.contains([filters.role]))
     if filters.search:
         pattern = "%" + _escape_like(filters.search.strip()) + "%"
         statement = statement.where(

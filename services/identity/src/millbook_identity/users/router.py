@@ -5,14 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_identity.deps import IdentitySettings
+from millbook_identity.models import User as UserRow
 from millbook_identity.users import service
 from millbook_identity.users.domain import UserStatus
 from millbook_identity.users.repository import UserFilters
-from millbook_identity.users.schemas import User, UserCreate
-from millbook_platform.auth import require_scopes
+from millbook_identity.users.schemas import (
+    MePatch,
+    MeReplace,
+    User,
+    UserCreate,
+    UserPatch,
+    UserReplace,
+)
+from millbook_platform.auth import Principal, require_scopes
 from millbook_platform.deps import CurrentPrincipal, TenantSession
 from millbook_platform.errors import AuthInvalid, NotFound
 from millbook_platform.pagination import DataResponse, ListResponse, Page
@@ -20,13 +29,44 @@ from millbook_platform.pagination import DataResponse, ListResponse, Page
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
+async def _me(session: AsyncSession, principal: Principal) -> UserRow:
+    try:
+        return await service.get_user(session, principal.tenant_id, principal.subject_id)
+    except NotFound as exc:
+        raise AuthInvalid("The user of this access token no longer exists.") from exc
+
+
 @router.get("/me", response_model=DataResponse[User])
 async def get_me(principal: CurrentPrincipal, session: TenantSession) -> DataResponse[User]:
     """The user the access token belongs to."""
-    try:
-        user = await service.get_user(session, principal.tenant_id, principal.subject_id)
-    except NotFound as exc:
-        raise AuthInvalid("The user of this access token no longer exists.") from exc
+    return DataResponse(data=User.model_validate(await _me(session, principal)))
+
+
+@router.put("/me", response_model=DataResponse[User])
+async def replace_me(
+    body: MeReplace,
+    principal: CurrentPrincipal,
+    session: TenantSession,
+    settings: IdentitySettings,
+) -> DataResponse[User]:
+    """Set your names and email (and, with your current password, a new password)."""
+    user = await _me(session, principal)
+    changes = body.model_dump(exclude_none=True)
+    user = await service.update_me(session, user, changes, source=settings.source)
+    return DataResponse(data=User.model_validate(user))
+
+
+@router.patch("/me", response_model=DataResponse[User])
+async def update_me(
+    body: MePatch,
+    principal: CurrentPrincipal,
+    session: TenantSession,
+    settings: IdentitySettings,
+) -> DataResponse[User]:
+    """Change the fields given of your own profile; roles, status and organization are refused."""
+    user = await _me(session, principal)
+    changes = body.model_dump(exclude_unset=True)
+    user = await service.update_me(session, user, changes, source=settings.source)
     return DataResponse(data=User.model_validate(user))
 
 
@@ -39,7 +79,9 @@ async def create_user(
 ) -> DataResponse[User]:
     """Create a user in the caller's organization with the given roles (default viewer)."""
     require_scopes(principal, "users:write")
-    user = await service.create_user(session, principal.tenant_id, body, source=settings.source)
+    user = await service.create_user(
+        session, principal.tenant_id, body, source=settings.source, grantor_scopes=principal.scopes
+    )
     return DataResponse(data=User.model_validate(user))
 
 
@@ -49,11 +91,12 @@ async def list_users(
     session: TenantSession,
     page: Page,
     search: Annotated[str | None, Query(max_length=200)] = None,
+    role: Annotated[str | None, Query(max_length=64)] = None,
     status: UserStatus | None = None,
 ) -> ListResponse[User]:
-    """List the organization's users, newest first, optionally searched by email or name."""
+    """List the organization's users, newest first; search, filter by role or status."""
     require_scopes(principal, "users:read")
-    filters = UserFilters(search=search, status=status.value if status else None)
+    filters = UserFilters(search=search, status=status.value if status else None, role=role)
     users, meta = await service.list_users(session, principal.tenant_id, filters, page)
     return ListResponse(data=[User.model_validate(u) for u in users], meta=meta)
 
@@ -66,3 +109,61 @@ async def get_user(
     require_scopes(principal, "users:read")
     user = await service.get_user(session, principal.tenant_id, user_id)
     return DataResponse(data=User.model_validate(user))
+
+
+@router.put("/{user_id}", response_model=DataResponse[User])
+async def replace_user(
+    user_id: uuid.UUID,
+    body: UserReplace,
+    principal: CurrentPrincipal,
+    session: TenantSession,
+    settings: IdentitySettings,
+) -> DataResponse[User]:
+    """Replace a user's email, names and roles."""
+    require_scopes(principal, "users:write")
+    user = await service.update_user(
+        session,
+        principal.tenant_id,
+        user_id,
+        body.model_dump(),
+        source=settings.source,
+        grantor_scopes=principal.scopes,
+    )
+    return DataResponse(data=User.model_validate(user))
+
+
+@router.patch("/{user_id}", response_model=DataResponse[User])
+async def update_user(
+    user_id: uuid.UUID,
+    body: UserPatch,
+    principal: CurrentPrincipal,
+    session: TenantSession,
+    settings: IdentitySettings,
+) -> DataResponse[User]:
+    """Change the fields given of a user: email, names or roles."""
+    require_scopes(principal, "users:write")
+    user = await service.update_user(
+        session,
+        principal.tenant_id,
+        user_id,
+        body.model_dump(exclude_unset=True),
+        source=settings.source,
+        grantor_scopes=principal.scopes,
+    )
+    return DataResponse(data=User.model_validate(user))
+
+
+@router.delete("/{user_id}", status_code=204)
+async def delete_user(
+    user_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: TenantSession,
+    settings: IdentitySettings,
+) -> Response:
+    """Deactivate a user: they can no longer log in, their sessions end, their history stays."""
+    require_scopes(principal, "users:delete")
+    actor = principal.subject_id if principal.kind == "user" else None
+    await service.deactivate_user(
+        session, principal.tenant_id, user_id, actor_id=actor, source=settings.source
+    )
+    return Response(status_code=204)

@@ -3,30 +3,63 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from millbook_identity.auth.passwords import hash_password_async
+from millbook_identity.auth import revocation
+from millbook_identity.auth.passwords import hash_password_async, password_matches_async
 from millbook_identity.models import User
+from millbook_identity.roles import repository as roles
+from millbook_identity.roles.domain import scopes_beyond, scopes_for
 from millbook_identity.users import repository
-from millbook_identity.users.domain import UserStatus, check_new_user, normalize_email
-from millbook_identity.users.events import user_created
+from millbook_identity.users.domain import (
+    UserStatus,
+    changed_fields,
+    check_new_user,
+    check_password,
+    normalize_email,
+    role_problems,
+)
+from millbook_identity.users.events import (
+    role_changed,
+    user_created,
+    user_deactivated,
+    user_updated,
+)
 from millbook_identity.users.repository import UserFilters
 from millbook_identity.users.schemas import UserCreate
-from millbook_platform.errors import Conflict, NotFound, field_error
+from millbook_platform.db import utcnow
+from millbook_platform.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    field_error,
+)
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
 
 
 async def create_user(
-    session: AsyncSession, tenant_id: uuid.UUID, data: UserCreate, *, source: str
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    data: UserCreate,
+    *,
+    source: str,
+    grantor_scopes: Iterable[str] | None = None,
 ) -> User:
-    """Add a user to the organization `tenant_id` and record UserCreated with it."""
+    """Add a user to the organization `tenant_id` and record UserCreated with it.
+
+    `grantor_scopes` are the caller's: nobody hands out roles worth more than they hold.
+    """
     email = normalize_email(data.email)
-    roles = list(dict.fromkeys(data.roles))
-    check_new_user(email, data.password, roles)
+    role_names = list(dict.fromkeys(data.roles))
+    custom = await roles.custom_scopes(session, tenant_id)
+    check_new_user(email, data.password, role_names, custom)
+    _refuse_roles_beyond(role_names, custom, grantor_scopes)
     if await repository.get_by_email(session, tenant_id, email) is not None:
         raise _email_taken()
     user = User(
@@ -36,16 +69,26 @@ async def create_user(
         password_hash=await hash_password_async(data.password),
         first_name=data.first_name,
         last_name=data.last_name,
-        roles=roles,
+        roles=role_names,
         status=UserStatus.ACTIVE.value,
     )
     repository.add(session, user)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # a concurrent request took the email first
-        raise _email_taken() from exc
+    await _flush_unique_email(session)
     record_event(session, user_created(user), tenant_id=tenant_id, source=source)
     return user
+
+
+def _refuse_roles_beyond(
+    role_names: list[str], custom: dict[str, list[str]], grantor_scopes: Iterable[str] | None
+) -> None:
+    if grantor_scopes is None:
+        return
+    beyond = scopes_beyond(scopes_for(role_names, custom), grantor_scopes)
+    if beyond:
+        raise PermissionDenied(
+            f"These roles grant more than you hold: you lack the scope {', '.join(beyond)}.",
+            details=[field_error("roles", f"grants {scope}, which you lack") for scope in beyond],
+        )
 
 
 async def get_user(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
@@ -59,6 +102,115 @@ async def list_users(
     session: AsyncSession, tenant_id: uuid.UUID, filters: UserFilters, page: PageParams
 ) -> tuple[Sequence[User], PageMeta]:
     return await repository.list_page(session, tenant_id, filters, page)
+
+
+async def active_users(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[User]:
+    return await repository.active_in(session, tenant_id)
+
+
+async def update_user(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    changes: dict[str, Any],
+    *,
+    source: str,
+    grantor_scopes: Iterable[str] | None = None,
+) -> User:
+    """Apply an admin's changes (email, names, roles); UserUpdated and RoleChanged go out."""
+    _refuse_nulls(changes)
+    user = await get_user(session, tenant_id, user_id)
+    if "roles" in changes:
+        changes["roles"] = list(dict.fromkeys(changes["roles"]))
+        custom = await roles.custom_scopes(session, tenant_id)
+        problems = role_problems(changes["roles"], custom)
+        if problems:
+            raise ValidationFailed("The user is not valid.", details=problems)
+        _refuse_roles_beyond(changes["roles"], custom, grantor_scopes)
+    return await _apply(session, user, changes, source=source)
+
+
+async def update_me(
+    session: AsyncSession, user: User, changes: dict[str, Any], *, source: str
+) -> User:
+    """A user's own changes: names, email and (with the current one) the password."""
+    _refuse_nulls(changes)
+    password = changes.pop("password", None)
+    current = changes.pop("current_password", None)
+    if password is not None:
+        await _change_password(user, password, current, changes.get("email", user.email))
+    return await _apply(session, user, changes, source=source)
+
+
+async def _change_password(user: User, password: str, current: str | None, email: str) -> None:
+    if current is None or not await password_matches_async(user.password_hash, current):
+        raise ValidationFailed(
+            "The current password is needed to set a new one.",
+            details=[field_error("current_password", "does not match your password")],
+        )
+    check_password(normalize_email(email), password)
+    user.password_hash = await hash_password_async(password)
+
+
+async def _apply(
+    session: AsyncSession, user: User, changes: dict[str, Any], *, source: str
+) -> User:
+    if "email" in changes:
+        changes["email"] = normalize_email(changes["email"])
+        other = await repository.get_by_email(session, user.tenant_id, changes["email"])
+        if other is not None and other.id != user.id:
+            raise _email_taken()
+    current = {field: getattr(user, field) for field in changes}
+    changed = changed_fields(current, changes)
+    previous_roles = list(user.roles)
+    for field in changed:
+        setattr(user, field, changes[field])
+    await _flush_unique_email(session)
+    if changed:
+        record_event(session, user_updated(user, changed), tenant_id=user.tenant_id, source=source)
+    if "roles" in changed:
+        event = role_changed(user, previous_roles)
+        record_event(session, event, tenant_id=user.tenant_id, source=source)
+    return user
+
+
+async def deactivate_user(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    actor_id: uuid.UUID | None,
+    source: str,
+) -> None:
+    """Soft delete: the user can no longer log in and every session of theirs ends now."""
+    user = await get_user(session, tenant_id, user_id)
+    if user.id == actor_id:
+        raise Conflict("You cannot deactivate yourself; ask another admin.")
+    if user.status == UserStatus.INACTIVE:
+        return
+    user.status = UserStatus.INACTIVE.value
+    user.deactivated_at = utcnow()
+    await session.flush()
+    record_event(session, user_deactivated(user), tenant_id=tenant_id, source=source)
+    await revocation.revoke_all_of_user(
+        session, tenant_id, user.id, reason="user_deactivated", source=source
+    )
+
+
+async def _flush_unique_email(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent request took the email first
+        raise _email_taken() from exc
+
+
+def _refuse_nulls(changes: dict[str, Any]) -> None:
+    nulls = [field for field, value in changes.items() if value is None]
+    if nulls:
+        raise ValidationFailed(
+            "A field cannot be removed, only changed.",
+            details=[field_error(field, "must not be null") for field in nulls],
+        )
 
 
 def _email_taken() -> Conflict:
