@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import shutil
 import socket
 import time
 import uuid
@@ -24,18 +25,25 @@ import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from millbook_gateway.api_keys import RESOLVE_PATH
 from millbook_gateway.config import GatewaySettings
 from millbook_gateway.main import build_app
+from millbook_testing.waiting import eventually
 
 MAX_BODY = 1024 * 1024
 UPSTREAM_TIMEOUT_S = 0.5
 BIG_CHUNK = bytes(range(256)) * 256  # 64 KiB
 BIG_CHUNKS = 80  # 5 MiB
+# An organization with a small contract: 30 requests an hour, a burst of 3 a minute.
+SMALL_ORG = "0b9a6a4e-5d2c-4c36-9d1e-5c3f2f1a0001"
+SMALL_ORG_PER_HOUR = 30
 
 
 # -- tokens -----------------------------------------------------------------------------
@@ -67,6 +75,69 @@ class Signer:
             **claims,
         }
         return jwt.encode(body, self.key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def api_key_token(self, key: FakeKey, *, expires_in: int = 300) -> str:
+        """What identity mints for an API key: kind api_key, the key as subject, no session."""
+        token = self.token(
+            expires_in=expires_in,
+            sub=key.key_id,
+            tid=key.tenant_id,
+            scope=" ".join(key.scopes),
+            kind="api_key",
+            tier=key.tier,
+        )
+        claims = jwt.decode(token, options={"verify_signature": False})
+        del claims["sid"]
+        return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.kid})
+
+
+@dataclass
+class FakeKey:
+    """An API key as the fake identity knows it."""
+
+    secret: str = field(default_factory=lambda: f"sk_test_{uuid.uuid4().hex}")
+    key_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    tenant_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    scopes: tuple[str, ...] = ("invoices:read",)
+    tier: str = "standard"
+    allowed_ip: str | None = None
+    revoked: bool = False
+    token_lifetime_s: int = 300
+
+
+@dataclass
+class FakeIdentity:
+    """Identity's side of the API-key contract, with every resolve call recorded."""
+
+    signer: Signer
+    keys: dict[str, FakeKey] = field(default_factory=dict)
+    resolves: list[dict[str, Any]] = field(default_factory=list)
+
+    def issue(self, **fields: Any) -> FakeKey:
+        key = FakeKey(**fields)
+        self.keys[key.secret] = key
+        return key
+
+    def resolves_of(self, key: FakeKey) -> list[dict[str, Any]]:
+        return [call for call in self.resolves if call["secret"] == key.secret]
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.resolves.append(body)
+        key = self.keys.get(body.get("secret", ""))
+        ip_ok = key is not None and key.allowed_ip in (None, body.get("client_ip"))
+        if key is None or key.revoked or not ip_ok:
+            error = {"code": "AUTH_INVALID", "message": "The API key is not valid."}
+            return 401, {"error": {**error, "details": [], "request_id": "req_identity"}}
+        data = {
+            "access_token": self.signer.api_key_token(key, expires_in=key.token_lifetime_s),
+            "expires_in": key.token_lifetime_s,
+            "key_id": key.key_id,
+            "tenant_id": key.tenant_id,
+            "mode": "test",
+            "scopes": list(key.scopes),
+            "tier": key.tier,
+        }
+        return 200, {"data": data}
 
 
 # -- upstream apps ----------------------------------------------------------------------
@@ -128,18 +199,25 @@ def echo_app(name: str, calls: list[dict[str, Any]], openapi: dict[str, Any] | N
     return Starlette(routes=routes)
 
 
-def identity_app(calls: list[dict[str, Any]], signer: Signer) -> Starlette:
-    """Identity's stand-in: its JWKS, and an echo for everything else (login, users, ...)."""
+def identity_app(calls: list[dict[str, Any]], identity: FakeIdentity) -> Starlette:
+    """Identity's stand-in: JWKS, API-key resolution, and an echo for everything else."""
     app = echo_app("identity", calls, None)
 
     async def jwks(_: Request) -> Response:
-        return JSONResponse({"keys": [signer.jwk()]})
+        return JSONResponse({"keys": [identity.signer.jwk()]})
+
+    async def resolve(request: Request) -> Response:
+        status, body = identity.answer(await request.json())
+        return JSONResponse(body, status_code=status)
 
     app.router.routes.insert(0, Route("/.well-known/jwks.json", jwks))
+    app.router.routes.insert(0, Route(RESOLVE_PATH, resolve, methods=["POST"]))
     return app
 
 
-def service_doc(schema_name: str, path: str, fields: dict[str, Any]) -> dict[str, Any]:
+def service_doc(
+    schema_name: str, path: str, fields: dict[str, Any], scopes: list[str] | None = None
+) -> dict[str, Any]:
     """A small FastAPI-shaped OpenAPI document with one schema and one operation."""
     ref = {"$ref": f"#/components/schemas/{schema_name}"}
     return {
@@ -150,6 +228,7 @@ def service_doc(schema_name: str, path: str, fields: dict[str, Any]) -> dict[str
                 "get": {
                     "operationId": f"get{path}",
                     "responses": {"200": {"content": {"application/json": {"schema": ref}}}},
+                    **({"x-scopes": scopes} if scopes else {}),
                 }
             },
             "/health": {"get": {"responses": {"200": {}}}},
@@ -159,16 +238,18 @@ def service_doc(schema_name: str, path: str, fields: dict[str, Any]) -> dict[str
 
 
 SALES_DOC = service_doc("Customer", "/v1/customers", {"name": {"type": "string"}})
-BILLING_DOC = service_doc("Customer", "/v1/invoices", {"balance": {"type": "string"}})
+BILLING_DOC = service_doc(
+    "Customer", "/v1/invoices", {"balance": {"type": "string"}}, scopes=["invoices:read"]
+)
 
 
 # -- servers ----------------------------------------------------------------------------
 
 
-def free_socket() -> socket.socket:
+def free_socket(port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     return sock
 
 
@@ -181,11 +262,15 @@ def closed_port() -> int:
 
 
 @asynccontextmanager
-async def serving(app: Any, *, lifespan: str = "off") -> AsyncIterator[str]:
-    """Runs `app` under uvicorn on a free loopback port; yields its base URL."""
-    sock = free_socket()
+async def serving(app: Any, *, lifespan: str = "off", port: int = 0) -> AsyncIterator[str]:
+    """Runs `app` under uvicorn on a loopback port (a free one by default); yields its URL."""
+    sock = free_socket(port)
     config = uvicorn.Config(
-        app, lifespan=lifespan, log_config=None, log_level="warning", timeout_graceful_shutdown=2
+        app,
+        lifespan=lifespan,
+        log_config=None,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -228,20 +313,29 @@ async def speak_garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
 class Stack:
     gateway: str
     upstreams: dict[str, str]
-    signer: Signer
+    identity: FakeIdentity
     calls: list[dict[str, Any]]
+    settings: GatewaySettings
+
+    @property
+    def signer(self) -> Signer:
+        return self.identity.signer
 
     def calls_to(self, path: str) -> list[dict[str, Any]]:
         return [call for call in self.calls if call["path"] == path]
+
+    def settings_with(self, **changes: Any) -> GatewaySettings:
+        """Another gateway's settings over the same upstreams."""
+        return self.settings.model_copy(update=changes)
 
 
 @pytest.fixture(scope="session")
 async def stack() -> AsyncIterator[Stack]:
     calls: list[dict[str, Any]] = []
-    signer = Signer(kid="key-1")
+    identity = FakeIdentity(Signer(kid="key-1"))
     async with AsyncExitStack() as servers:
         upstreams = {
-            "identity": await servers.enter_async_context(serving(identity_app(calls, signer))),
+            "identity": await servers.enter_async_context(serving(identity_app(calls, identity))),
             "sales": await servers.enter_async_context(
                 serving(echo_app("sales", calls, SALES_DOC))
             ),
@@ -258,9 +352,11 @@ async def stack() -> AsyncIterator[Stack]:
             upstream_timeout_s=UPSTREAM_TIMEOUT_S,
             max_body_bytes=MAX_BODY,
             log_level="WARNING",
+            run_background=False,  # the revocation tests run their own gateway with Kafka
+            rate_limit_overrides={SMALL_ORG: SMALL_ORG_PER_HOUR},
         )
         gateway = await servers.enter_async_context(serving(build_app(settings), lifespan="on"))
-        yield Stack(gateway, upstreams, signer, calls)
+        yield Stack(gateway, upstreams, identity, calls, settings)
 
 
 @pytest.fixture
@@ -271,9 +367,67 @@ async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def token(stack: Stack) -> str:
+    # Each test is its own user, so no test spends another's rate-limit budget.
     return stack.signer.token()
 
 
 @pytest.fixture
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def minute_left(now: float | None = None) -> float:
+    now = time.time() if now is None else now
+    return 60 - now % 60
+
+
+async def clear_of_a_minute_boundary(margin_s: float = 3.0) -> None:
+    """Fixed windows reset on the minute; a test that counts a burst must not straddle one.
+
+    The one sleep in these tests: it waits for the wall clock, which no event announces.
+    """
+    if minute_left() < margin_s:
+        await asyncio.sleep(minute_left() + 0.05)
+
+
+def token_headers(signer: Signer, **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {signer.token(**claims)}"}
+
+
+# -- redis ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+async def redis_url() -> AsyncIterator[str]:
+    """A real redis-server (Debian's `redis-server` package) on a free port, for this session."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = closed_port()
+    process = await asyncio.create_subprocess_exec(
+        binary,
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--save", "",
+        "--appendonly", "no",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    client = Redis.from_url(url)
+    try:
+
+        async def answers() -> bool:
+            try:
+                return bool(await client.ping())
+            except (RedisError, OSError):
+                return process.returncode is not None  # died: stop waiting, fail below
+
+        await eventually(answers, within_s=10, what="redis-server answering PING")
+        assert process.returncode is None, "redis-server exited at start"
+        yield url
+    finally:
+        await client.aclose()
+        if process.returncode is None:
+            process.terminate()
+            await process.wait()

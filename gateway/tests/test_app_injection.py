@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from millbook_gateway.api_keys import RESOLVE_PATH
 from millbook_gateway.config import GatewaySettings
 from millbook_gateway.main import build_app
 from millbook_platform.auth import JwksVerifier, Principal
@@ -38,7 +39,7 @@ async def gateway(
     **settings: Any,
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = build_app(
-        GatewaySettings(log_level="CRITICAL", **settings),
+        GatewaySettings(log_level="CRITICAL", **{"run_background": False, **settings}),
         verifier=verifier or JwksVerifier(jwks),
         transport=httpx.MockTransport(handler),
     )
@@ -83,6 +84,21 @@ async def test_a_post_is_not_retried_after_a_refused_connection() -> None:
 async def test_identity_being_unreachable_is_a_503_not_a_bad_token() -> None:
     async with gateway(refused_first([]), verifier=JwksVerifier(identity_down)) as client:
         response = await client.get("/v1/invoices", headers=AUTH)
+
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "UPSTREAM_UNAVAILABLE"
+    assert "identity" in error["message"]
+
+
+async def test_identity_being_unreachable_while_resolving_a_key_is_a_503() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == RESOLVE_PATH:
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={"ok": True})
+
+    async with gateway(handler) as client:
+        response = await client.get("/v1/invoices", headers={"X-API-Key": "sk_live_" + "a" * 32})
 
     assert response.status_code == 503
     error = response.json()["error"]

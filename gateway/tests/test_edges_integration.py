@@ -17,6 +17,7 @@ async def test_ready_is_503_and_names_the_service_that_is_down(client: httpx.Asy
     assert body["upstreams"]["analytics"] == "unreachable"
     assert body["upstreams"]["sales"] == "ready"
     assert body["upstreams"]["identity"] == "ready"
+    assert body["revocations"] == "off"  # this test gateway runs no consumer
 
 
 async def test_health_and_liveness_answer_without_the_services(client: httpx.AsyncClient) -> None:
@@ -45,7 +46,10 @@ async def test_openapi_merges_the_services_that_answer(
 
     assert set(doc["paths"]) == {"/v1/customers", "/v1/invoices"}
     assert doc["paths"]["/v1/customers"]["get"]["tags"] == ["sales"]
-    assert doc["paths"]["/v1/invoices"]["get"]["security"] == [{"bearerAuth": []}]
+    assert doc["paths"]["/v1/invoices"]["get"]["security"] == [
+        {"bearerAuth": ["invoices:read"]},
+        {"apiKeyAuth": ["invoices:read"]},
+    ]
     assert {"sales_Customer", "billing_Customer"} <= set(doc["components"]["schemas"])
     assert doc["info"]["x-unavailable"] == ["analytics", "identity", "inbox", "purchasing"]
 

@@ -66,6 +66,21 @@ def test_the_gateway_sets_request_id_trace_and_forwarding_headers() -> None:
     )
 
 
+def test_a_verified_credential_replaces_the_clients_key_and_authorization() -> None:
+    forwarded = upstream_request_headers(
+        [("X-API-Key", "sk_live_secret"), ("Authorization", "Basic eA=="), ("accept", "*/*")],
+        request_id="r",
+        traceparent=None,
+        client_host=None,
+        scheme="http",
+        access_token="identity.signed.jwt",
+    )
+    assert [(k, v) for k, v in forwarded if k.lower() in ("authorization", "x-api-key")] == [
+        ("authorization", "Bearer identity.signed.jwt")
+    ]
+    assert ("accept", "*/*") in forwarded
+
+
 def test_an_unverified_api_key_is_never_forwarded() -> None:
     forwarded = upstream_request_headers(
         [("x-api-key", "sk_live_x")],

@@ -33,7 +33,12 @@ SALES = {
     },
 }
 BILLING = {
-    "paths": {"/v1/invoices/{invoice_id}": {"get": {"responses": ok(ref("Page"))}}},
+    "paths": {
+        "/v1/invoices/{invoice_id}": {
+            "get": {"responses": ok(ref("Page")), "x-scopes": ["invoices:read"]},
+            "delete": {"responses": {}, "security": [{"HTTPBearer": ["invoices:delete"]}]},
+        }
+    },
     "components": {
         "schemas": {
             "Customer": {"type": "object", "properties": {"balance": {"type": "string"}}},
@@ -98,17 +103,35 @@ def test_only_paths_the_gateway_routes_to_that_service_are_published() -> None:
 def test_operations_are_tagged_with_their_service_and_secured_unless_public() -> None:
     paths = merged()["paths"]
     assert paths["/v1/customers"]["get"]["tags"] == ["sales"]
-    assert paths["/v1/customers"]["get"]["security"] == [{"bearerAuth": []}]
+    assert paths["/v1/customers"]["get"]["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
     assert paths["/v1/users"]["get"]["tags"] == ["identity"]
     assert "security" not in paths["/v1/auth/login"]["post"]
     assert "security" not in paths["/.well-known/jwks.json"]["get"]
 
 
-def test_the_document_declares_bearer_auth_and_the_missing_services() -> None:
+def test_the_scopes_a_service_documents_are_required_by_either_credential() -> None:
+    invoice = merged()["paths"]["/v1/invoices/{invoice_id}"]
+
+    assert invoice["get"]["security"] == [
+        {"bearerAuth": ["invoices:read"]},
+        {"apiKeyAuth": ["invoices:read"]},
+    ]
+    # A service's own scheme name is replaced by the gateway's two; its scopes stay.
+    assert invoice["delete"]["security"] == [
+        {"bearerAuth": ["invoices:delete"]},
+        {"apiKeyAuth": ["invoices:delete"]},
+    ]
+
+
+def test_the_document_declares_both_credentials_and_the_missing_services() -> None:
     doc = merged()
-    assert doc["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "bearerFormat": "JWT",
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["type"] == "http"
+    assert schemes["bearerAuth"]["scheme"] == "bearer"
+    assert schemes["apiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "An API key, `sk_live_…` or `sk_test_…` (machines).",
     }
     assert doc["info"]["x-unavailable"] == ["inbox"]

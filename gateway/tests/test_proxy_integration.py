@@ -125,17 +125,6 @@ async def test_a_malformed_authorization_header_is_invalid(client: httpx.AsyncCl
         assert_envelope(response, 401, "AUTH_INVALID")
 
 
-async def test_an_api_key_alone_is_refused_until_api_keys_are_enabled(
-    stack: Stack, client: httpx.AsyncClient
-) -> None:
-    path = unique("/v1/invoices")
-    response = await client.get(path, headers={"X-API-Key": "sk_live_abc"})
-
-    error = assert_envelope(response, 401, "AUTH_INVALID")
-    assert "API keys" in error["message"]
-    assert stack.calls_to(path) == []
-
-
 async def test_login_is_proxied_without_a_token(stack: Stack, client: httpx.AsyncClient) -> None:
     before = len(stack.calls_to("/v1/auth/login"))
     response = await client.post("/v1/auth/login", json={"email": "a@b.c", "password": "pw"})

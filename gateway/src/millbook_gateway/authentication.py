@@ -1,19 +1,55 @@
-"""Authentication at the edge: no request reaches a service without a valid credential."""
+"""Authentication at the edge: no request reaches a service without a valid credential.
+
+A person sends `Authorization: Bearer <access token>`, verified here against
+identity's JWKS and refused once its session is revoked. A machine sends
+`X-API-Key: sk_live_…`, which identity turns into an access token; either way
+the service receives one kind of credential, a bearer token identity signed.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import Request
 
+from millbook_gateway.api_keys import ApiKeyResolver
+from millbook_gateway.revocations import RevokedSessions
 from millbook_platform.auth import JwksVerifier, Principal, bearer_token
 from millbook_platform.errors import AuthInvalid, AuthRequired
 
+API_KEY_HEADER = "x-api-key"
 
-async def authenticate(request: Request, verifier: JwksVerifier) -> Principal:
-    """The caller's principal, or the 401 that explains what is wrong with the credential."""
-    token = bearer_token(request)
-    if token is None:
-        if request.headers.get("x-api-key"):
-            raise AuthInvalid("API keys are not enabled yet; send 'Authorization: Bearer <token>'.")
-        raise AuthRequired("Authentication is required: send 'Authorization: Bearer <token>'.")
-    # An unreachable identity is UpstreamUnavailable (503), never a bad token.
-    return await verifier.verify(token)
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, and the bearer token that says so to the service."""
+
+    principal: Principal
+    access_token: str
+
+
+@dataclass(frozen=True)
+class Authenticator:
+    verifier: JwksVerifier
+    api_keys: ApiKeyResolver
+    revoked_sessions: RevokedSessions
+
+    async def authenticate(self, request: Request, client_ip: str) -> Caller:
+        """The caller, or the 401 that explains what is wrong with the credential."""
+        token = bearer_token(request)
+        secret = request.headers.get(API_KEY_HEADER)
+        if token is not None and secret is not None:
+            raise AuthInvalid("Send either 'Authorization: Bearer' or 'X-API-Key', not both.")
+        if secret is not None:
+            resolved = await self.api_keys.resolve(secret.strip(), client_ip)
+            return Caller(resolved.principal, resolved.access_token)
+        if token is None:
+            raise AuthRequired(
+                "Authentication is required: send 'Authorization: Bearer <token>' "
+                "or 'X-API-Key: <key>'."
+            )
+        # An unreachable identity is UpstreamUnavailable (503), never a bad token.
+        principal = await self.verifier.verify(token)
+        if principal.session_id is not None and principal.session_id in self.revoked_sessions:
+            raise AuthInvalid("The session has ended; log in again.")
+        return Caller(principal, token)

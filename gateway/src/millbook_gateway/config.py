@@ -22,8 +22,35 @@ class GatewaySettings(BaseSettings):
         description='JSON object: {"identity": "http://127.0.0.1:8001", ...}',
     )
     identity_url: str = DEV_UPSTREAMS["identity"]
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    # The revocation consumer runs inside the HTTP process; only tests turn it off.
+    run_background: bool = True
+    # Revocations older than the longest access-token lifetime concern no live token.
+    max_access_token_lifetime_s: float = 15 * 60
+
     upstream_timeout_s: float = 30.0
+    batch_timeout_s: float = 120.0
+    upload_timeout_s: float = 300.0
     max_body_bytes: int = 10 * 1024 * 1024
+    max_url_bytes: int = 8 * 1024
+    max_header_bytes: int = 32 * 1024
+    max_query_params: int = 50
+    max_batch_items: int = 100
+
+    breaker_failures: int = 5
+    breaker_cool_down_s: float = 10.0
+
+    redis_url: str | None = Field(
+        default=None, description="Shared rate-limit counters; in-process when unset."
+    )
+    rate_limit_overrides: dict[str, int] = Field(
+        default_factory=dict, description='JSON object: {"<organization id>": <requests per hour>}'
+    )
+    enterprise_per_hour: int = 100_000
+    # Login, signup and password reset, per minute: guessing passwords must stay slow.
+    sign_in_per_ip_per_minute: int = 10
+    sign_in_per_email_per_minute: int = 5
+
     cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
     otel_exporter: str = Field(default="none", description="none | console")

@@ -1,33 +1,134 @@
-"""The catch-all route: find the owning service, authenticate at the edge, forward."""
+"""The catch-all route: route, check, authenticate, count, forward.
+
+In that order, so the cheap refusals come first: no owning service (404), a
+request over the seed's limits (414/431/422), a bad credential (401); each of
+those still spends the client IP's anonymous budget, so guessing keys or tokens
+is rate limited too. Then the caller's own budget (429), then the service.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request, Response
 
-from millbook_gateway.authentication import authenticate
-from millbook_gateway.proxy import Upstreams, forward
+from millbook_gateway import quotas
+from millbook_gateway.authentication import Authenticator, Caller
+from millbook_gateway.limits import RequestLimits, is_batch
+from millbook_gateway.proxy import Outbound, Upstreams, forward, read_body
+from millbook_gateway.ratelimit import Counters, Decision, Quota
 from millbook_gateway.routes import is_public, service_for
-from millbook_platform.errors import NotFound
+from millbook_platform.errors import AppError, NotFound, RateLimited
 from millbook_platform.requestctx import tenant_id_var
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Sign-in bodies are a few hundred bytes; the edge reads them to find the account's email.
+SIGN_IN_BODY_BYTES = 64 * 1024
 
 
-def edge_router(max_body_bytes: int) -> APIRouter:
+@dataclass(frozen=True)
+class Admitted:
+    """A request that passed routing, limits and authentication."""
+
+    service: str
+    caller: Caller | None  # None on a public route
+    quotas: list[Quota]
+    body: bytes | None
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Everything the edge route needs, built once per process."""
+
+    upstreams: Upstreams
+    authenticator: Authenticator
+    counters: Counters
+    rules: quotas.QuotaRules
+    limits: RequestLimits
+
+    async def handle(self, request: Request) -> Response:
+        ip = client_ip(request)
+        try:
+            admitted = await self._admit(request, ip)
+        except AppError as refusal:
+            await self._spend(request, quotas.anonymous(ip), instead_of=refusal)
+            raise
+        await self._spend(request, admitted.quotas)
+        body = admitted.body
+        path: str = request.scope["path"]
+        if is_batch(path) and request.method in ("POST", "PUT", "PATCH"):
+            body = await read_body(request, self.limits.body_bytes)
+            self.limits.check_batch(body)
+        outbound = self._outbound(request, admitted, body)
+        return await forward(request, admitted.service, self.upstreams, outbound)
+
+    async def _admit(self, request: Request, ip: str) -> Admitted:
+        path: str = request.scope["path"]
+        service = service_for(path)
+        if service is None or service not in self.upstreams.names():
+            raise NotFound("There is no resource at this path.")
+        self._check_shape(request)
+        if quotas.is_sign_in(request.method, path):
+            body = await read_body(request, SIGN_IN_BODY_BYTES)
+            return Admitted(service, None, self.rules.sign_in(ip, _email_in(body)), body)
+        if is_public(request.method, path):
+            return Admitted(service, None, quotas.anonymous(ip), None)
+        caller = await self.authenticator.authenticate(request, ip)
+        request.state.principal = caller.principal
+        tenant_id_var.set(str(caller.principal.tenant_id))
+        return Admitted(service, caller, self.rules.for_principal(caller.principal), None)
+
+    def _check_shape(self, request: Request) -> None:
+        query: bytes = request.scope.get("query_string", b"")
+        raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+        self.limits.check_url(raw_path, query)
+        self.limits.check_headers(request.scope["headers"])
+        self.limits.check_query(query)
+
+    async def _spend(
+        self, request: Request, spent: list[Quota], *, instead_of: AppError | None = None
+    ) -> Decision:
+        """Count the request; 429 when a quota is exhausted (instead of any other refusal)."""
+        decision = await self.counters.hit(spent)
+        request.state.rate_limit = decision  # RateLimitHeadersMiddleware reports it
+        if not decision.allowed:
+            message = (
+                f"Too many requests: the limit is {decision.limit} per window; "
+                f"retry after {decision.retry_after} s."
+            )
+            retry = {"Retry-After": str(decision.retry_after)}
+            raise RateLimited(message, headers=retry) from instead_of
+        return decision
+
+    def _outbound(self, request: Request, admitted: Admitted, body: bytes | None) -> Outbound:
+        path: str = request.scope["path"]
+        return Outbound(
+            access_token=admitted.caller.access_token if admitted.caller else None,
+            timeout_s=self.limits.timeout_for(path, request.headers.get("content-type")),
+            max_body=self.limits.body_bytes,
+            body=body,
+        )
+
+
+def _email_in(body: bytes) -> str | None:
+    try:
+        return quotas.account_email(json.loads(body))
+    except ValueError:
+        return None
+
+
+def edge_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.api_route("/{path:path}", methods=METHODS)
     async def edge(request: Request) -> Response:
         """Forward the request to the service that owns its path."""
-        upstreams: Upstreams = request.app.state.upstreams
-        path: str = request.scope["path"]
-        service = service_for(path)
-        if service is None or service not in upstreams.names():
-            raise NotFound("There is no resource at this path.")
-        if not is_public(request.method, path):
-            principal = await authenticate(request, request.app.state.verifier)
-            request.state.principal = principal
-            tenant_id_var.set(str(principal.tenant_id))
-        return await forward(request, service, upstreams, max_body_bytes)
+        runtime: Edge = request.app.state.edge
+        return await runtime.handle(request)
 
     return router

@@ -9,8 +9,8 @@ HOP_BY_HOP = frozenset(
 )
 # Set by the gateway itself; the client's values (if any) are replaced, not forwarded.
 SET_BY_GATEWAY = frozenset({"x-request-id", "traceparent", "x-forwarded-proto", "x-forwarded-for"})
-# Not verified at the edge yet, so never passed on to a service that might trust it.
-UNVERIFIED_CREDENTIALS = frozenset({"x-api-key"})
+# The client's credentials: the service receives the bearer token the edge verified instead.
+CLIENT_CREDENTIALS = frozenset({"authorization", "x-api-key"})
 # The gateway's server and middlewares write these on the way out.
 SET_ON_RESPONSE = frozenset({"x-request-id", "date", "server"})
 
@@ -45,14 +45,20 @@ def upstream_request_headers(
     traceparent: str | None,
     client_host: str | None,
     scheme: str,
+    access_token: str | None = None,
 ) -> list[Header]:
-    """What the service receives: the client's end-to-end headers plus the gateway's own."""
+    """What the service receives: the client's end-to-end headers plus the gateway's own.
+
+    `access_token` is the verified credential (None on a public route, where the
+    client's own `Authorization`, if any, passes through untouched).
+    """
     items = end_to_end(headers)
     prior_for = [v for k, v in items if k.lower() == "x-forwarded-for"]
-    dropped = SET_BY_GATEWAY | UNVERIFIED_CREDENTIALS
+    dropped = SET_BY_GATEWAY | (CLIENT_CREDENTIALS if access_token else {"x-api-key"})
     kept = [(k, v) for k, v in items if k.lower() not in dropped]
     chain = ", ".join([*prior_for, *([client_host] if client_host else [])])
     added = {
+        "authorization": f"Bearer {access_token}" if access_token else None,
         "x-request-id": request_id,
         "traceparent": traceparent,
         "x-forwarded-for": chain or None,

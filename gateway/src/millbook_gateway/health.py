@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 from fastapi import APIRouter, Request
@@ -10,8 +11,11 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from millbook_gateway.proxy import Upstreams
+from millbook_platform.consumer import EventConsumer
 
 READY_TIMEOUT_S = 2.0
+# The consumer polls twice a second; this long without a poll means it is stuck.
+CONSUMER_STALL_S = 15.0
 
 
 async def upstream_state(client: httpx.AsyncClient) -> str:
@@ -29,6 +33,13 @@ async def readiness(upstreams: Upstreams) -> dict[str, str]:
     return dict(zip(names, states, strict=True))
 
 
+def revocations_state(consumer: EventConsumer | None, now: float) -> str:
+    """`consuming`, `stalled` (no poll lately: revocations would not arrive) or `off`."""
+    if consumer is None:
+        return "off"
+    return "consuming" if now - consumer.last_poll_at < CONSUMER_STALL_S else "stalled"
+
+
 def health_router(service_name: str) -> APIRouter:
     router = APIRouter(tags=["health"], include_in_schema=False)
 
@@ -44,10 +55,15 @@ def health_router(service_name: str) -> APIRouter:
 
     @router.get("/health/ready")
     async def ready(request: Request) -> JSONResponse:
-        """Ready only when every service behind the gateway is ready."""
+        """Ready when every service behind it is, and revocations are arriving."""
         states = await readiness(request.app.state.upstreams)
-        healthy = all(state == "ready" for state in states.values())
-        body = {"status": "ready" if healthy else "not_ready", "upstreams": states}
+        revocations = revocations_state(request.app.state.revocations, time.time())
+        healthy = revocations != "stalled" and all(s == "ready" for s in states.values())
+        body = {
+            "status": "ready" if healthy else "not_ready",
+            "upstreams": states,
+            "revocations": revocations,
+        }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     @router.get("/metrics")

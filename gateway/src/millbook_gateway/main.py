@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -9,12 +11,19 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from millbook_gateway.api_keys import ApiKeyCache, ApiKeyResolver
+from millbook_gateway.authentication import Authenticator
 from millbook_gateway.config import GatewaySettings
-from millbook_gateway.edge import edge_router
+from millbook_gateway.edge import Edge, edge_router
 from millbook_gateway.health import health_router
-from millbook_gateway.middleware import SecurityHeadersMiddleware
+from millbook_gateway.limits import RequestLimits
+from millbook_gateway.middleware import RateLimitHeadersMiddleware, SecurityHeadersMiddleware
 from millbook_gateway.openapi import MergedOpenApi, docs_router
 from millbook_gateway.proxy import Upstreams
+from millbook_gateway.quotas import QuotaRules
+from millbook_gateway.ratelimit import Counters, MemoryCounters
+from millbook_gateway.ratelimit_redis import RedisCounters
+from millbook_gateway.revocations import RevokedSessions, revocation_consumer
 from millbook_platform.app import RequestContextMiddleware
 from millbook_platform.auth import JwksVerifier
 from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
@@ -26,7 +35,14 @@ EXPOSED_HEADERS = [
     "X-RateLimit-Limit",
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
+    "Retry-After",
 ]
+IDENTITY_TIMEOUT_S = 5.0
+
+
+def counters_for(settings: GatewaySettings) -> Counters:
+    """Shared counters in Redis when configured; otherwise this process counts alone."""
+    return RedisCounters.from_url(settings.redis_url) if settings.redis_url else MemoryCounters()
 
 
 def _lifespan(
@@ -37,17 +53,55 @@ def _lifespan(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upstreams = Upstreams(
-            settings.upstreams, timeout_s=settings.upstream_timeout_s, transport=transport
+            settings.upstreams,
+            timeout_s=settings.upstream_timeout_s,
+            transport=transport,
+            breaker_failures=settings.breaker_failures,
+            breaker_cool_down_s=settings.breaker_cool_down_s,
         )
-        jwks_client = httpx.AsyncClient(timeout=5.0, transport=transport)
+        identity = httpx.AsyncClient(
+            base_url=settings.identity_url, timeout=IDENTITY_TIMEOUT_S, transport=transport
+        )
         app.state.upstreams = upstreams
-        app.state.verifier = verifier or JwksVerifier.from_url(settings.identity_url, jwks_client)
+        app.state.verifier = verifier or JwksVerifier.from_url(settings.identity_url, identity)
         app.state.openapi = MergedOpenApi(upstreams, settings.openapi_cache_s)
+        api_keys = ApiKeyCache()
+        revoked = RevokedSessions(keep_s=settings.max_access_token_lifetime_s)
+        counters = counters_for(settings)
+        app.state.edge = Edge(
+            upstreams=upstreams,
+            authenticator=Authenticator(
+                app.state.verifier, ApiKeyResolver(identity, app.state.verifier, api_keys), revoked
+            ),
+            counters=counters,
+            rules=QuotaRules(
+                settings.rate_limit_overrides,
+                settings.enterprise_per_hour,
+                settings.sign_in_per_ip_per_minute,
+                settings.sign_in_per_email_per_minute,
+            ),
+            limits=RequestLimits.from_settings(settings),
+        )
+        app.state.revocations = None
+        task = None
+        if settings.run_background:
+            app.state.revocations = revocation_consumer(
+                service_name=settings.service_name,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                sessions=revoked,
+                api_keys=api_keys,
+            )
+            task = asyncio.create_task(app.state.revocations.run(), name="revocations")
         try:
             yield
         finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, 15)
+            await counters.aclose()
             await upstreams.aclose()
-            await jwks_client.aclose()
+            await identity.aclose()
 
     return lifespan
 
@@ -71,8 +125,9 @@ def build_app(
     install_error_handlers(app)
     app.include_router(health_router(settings.service_name))
     app.include_router(docs_router())
-    app.include_router(edge_router(settings.max_body_bytes))
+    app.include_router(edge_router())
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(RateLimitHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

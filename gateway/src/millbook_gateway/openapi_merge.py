@@ -17,10 +17,27 @@ Renames = dict[str, str]
 
 REF_PREFIX = "#/components/schemas/"
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
-BEARER_AUTH = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token from `POST /v1/auth/login` (people).",
+    },
+    "apiKeyAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "An API key, `sk_live_…` or `sk_test_…` (machines).",
+    },
+}
+# Where a service names the scopes an operation needs.
+SCOPES_EXTENSION = "x-scopes"
 DESCRIPTION = (
     "Millbook's HTTP API through the gateway. Send `Authorization: Bearer <access token>` "
-    "(from `POST /v1/auth/login`) on every operation that is not public."
+    "(from `POST /v1/auth/login`) or `X-API-Key: sk_live_…` on every operation that is "
+    "not public. Every response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and "
+    "`X-RateLimit-Reset`; over the limit is a 429 with `Retry-After`."
 )
 
 
@@ -70,15 +87,35 @@ def schema_renames(docs: Mapping[str, Document]) -> dict[str, Renames]:
         conflicting |= found
 
 
+def required_scopes(operation: dict[str, Any]) -> list[str]:
+    """The scopes a service documents for an operation: `x-scopes`, or its own `security`."""
+    declared = operation.get(SCOPES_EXTENSION)
+    if isinstance(declared, list):
+        return sorted({str(scope) for scope in declared})
+    scopes: set[str] = set()
+    for requirement in operation.get("security") or []:
+        if isinstance(requirement, dict):
+            for listed in requirement.values():
+                scopes.update(str(scope) for scope in listed or [])
+    return sorted(scopes)
+
+
+def security_of(operation: dict[str, Any]) -> list[dict[str, list[str]]]:
+    """Either credential works; both carry the same scopes."""
+    scopes = required_scopes(operation)
+    return [{name: scopes} for name in SECURITY_SCHEMES]
+
+
 def _operations(item: dict[str, Any], path: str, service: str) -> dict[str, Any]:
     merged = dict(item)
     for method, operation in item.items():
         if method not in METHODS or not isinstance(operation, dict):
             continue
         operation = {**operation, "tags": [service]}
+        security = security_of(operation)
         operation.pop("security", None)
         if not is_public(method, path):
-            operation["security"] = [{"bearerAuth": []}]
+            operation["security"] = security
         merged[method] = operation
     return merged
 
@@ -104,5 +141,8 @@ def merge_openapi(docs: Mapping[str, Document], *, unavailable: Sequence[str] = 
         },
         "tags": [{"name": service} for service in docs],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": dict(sorted(schemas.items())), "securitySchemes": BEARER_AUTH},
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": SECURITY_SCHEMES,
+        },
     }

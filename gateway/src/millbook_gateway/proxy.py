@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import anyio
 import httpx
@@ -15,6 +17,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from millbook_gateway import metrics
+from millbook_gateway.breaker import CircuitBreaker
 from millbook_gateway.errors import BadGateway
 from millbook_gateway.headers import downstream_response_headers, upstream_request_headers
 from millbook_platform.errors import AppError, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable
@@ -30,7 +33,7 @@ CLIENT_CLOSED_REQUEST = 499
 
 
 class Upstreams:
-    """One pooled keep-alive HTTP client per service."""
+    """One pooled keep-alive HTTP client and one circuit breaker per service."""
 
     def __init__(
         self,
@@ -38,6 +41,8 @@ class Upstreams:
         *,
         timeout_s: float,
         transport: httpx.AsyncBaseTransport | None = None,
+        breaker_failures: int = 5,
+        breaker_cool_down_s: float = 10.0,
     ) -> None:
         timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
         limits = httpx.Limits(max_connections=200, keepalive_expiry=KEEPALIVE_EXPIRY_S)
@@ -48,9 +53,16 @@ class Upstreams:
             )
             for name, url in urls.items()
         }
+        self._breakers = {
+            name: CircuitBreaker(failures=breaker_failures, cool_down_s=breaker_cool_down_s)
+            for name in urls
+        }
 
     def client(self, service: str) -> httpx.AsyncClient:
         return self._clients[service]
+
+    def breaker(self, service: str) -> CircuitBreaker:
+        return self._breakers[service]
 
     def names(self) -> list[str]:
         return list(self._clients)
@@ -84,6 +96,12 @@ async def _limited(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[by
             yield chunk
 
 
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, for the few routes the edge must look into (sign-in, batches)."""
+    reject_declared_oversize(request, limit)
+    return b"".join([chunk async for chunk in _limited(request.stream(), limit)])
+
+
 def _has_body(request: Request) -> bool:
     headers = request.headers
     return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
@@ -97,7 +115,17 @@ def _upstream_url(client: httpx.AsyncClient, request: Request) -> httpx.URL:
     return client.base_url.copy_with(raw_path=base + raw_path + (b"?" + query if query else b""))
 
 
-def _outgoing(client: httpx.AsyncClient, request: Request, max_body: int) -> httpx.Request:
+@dataclass(frozen=True)
+class Outbound:
+    """How one request leaves the gateway."""
+
+    access_token: str | None  # the verified credential; None on a public route
+    timeout_s: float
+    max_body: int
+    body: bytes | None = None  # set when the edge had to read the body already
+
+
+def _outgoing(client: httpx.AsyncClient, request: Request, outbound: Outbound) -> httpx.Request:
     raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
     headers = upstream_request_headers(
         raw,
@@ -105,13 +133,18 @@ def _outgoing(client: httpx.AsyncClient, request: Request, max_body: int) -> htt
         traceparent=current_traceparent(),
         client_host=request.client.host if request.client else None,
         scheme=request.url.scheme,
+        access_token=outbound.access_token,
     )
-    body = _limited(request.stream(), max_body) if _has_body(request) else None
+    body: bytes | AsyncIterator[bytes] | None = outbound.body
+    if body is None and _has_body(request):
+        body = _limited(request.stream(), outbound.max_body)
+    timeout = httpx.Timeout(outbound.timeout_s, connect=min(outbound.timeout_s, 5.0))
     return client.build_request(
         request.method,
         _upstream_url(client, request),
         headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
         content=body,
+        timeout=timeout,
     )
 
 
@@ -121,8 +154,7 @@ def _upstream_errors(service: str) -> Iterator[None]:
     try:
         yield
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.NetworkError) as exc:
-        message = f"The {service} service is unavailable; try again shortly."
-        raise UpstreamUnavailable(message) from exc
+        raise UpstreamUnavailable(_unavailable(service)) from exc
     except httpx.TimeoutException as exc:
         raise UpstreamTimeout(f"The {service} service did not answer in time.") from exc
     except httpx.TransportError as exc:
@@ -139,15 +171,49 @@ async def _send(client: httpx.AsyncClient, outgoing: httpx.Request) -> httpx.Res
     return await client.send(outgoing, stream=True)
 
 
-async def forward(request: Request, service: str, upstreams: Upstreams, max_body: int) -> Response:
+def _unavailable(service: str) -> str:
+    return f"The {service} service is unavailable; try again shortly."
+
+
+def _admit(breaker: CircuitBreaker, service: str) -> None:
+    """Fail fast while the service's circuit is open."""
+    if not breaker.allow():
+        wait = max(1, math.ceil(breaker.retry_after_s()))
+        metrics.UPSTREAM_REQUESTS.labels(service, "-", "circuit_open").inc()
+        raise UpstreamUnavailable(_unavailable(service), headers={"Retry-After": str(wait)})
+
+
+async def _send_through(
+    breaker: CircuitBreaker, client: httpx.AsyncClient, outgoing: httpx.Request, service: str
+) -> httpx.Response:
+    """Send, telling the breaker whether the service could be reached at all."""
+    try:
+        with _upstream_errors(service):
+            upstream = await _send(client, outgoing)
+    except (UpstreamUnavailable, UpstreamTimeout, BadGateway):
+        breaker.failed()
+        raise
+    except BaseException:
+        breaker.abandoned()  # the client left, or its body was too large: no verdict
+        raise
+    breaker.succeeded()  # any HTTP answer, even a 500, means the service is up
+    return upstream
+
+
+async def forward(
+    request: Request, service: str, upstreams: Upstreams, outbound: Outbound
+) -> Response:
     """Send the request to `service` and relay its response as it arrives."""
-    reject_declared_oversize(request, max_body)
+    reject_declared_oversize(request, outbound.max_body)
     client = upstreams.client(service)
+    breaker = upstreams.breaker(service)
+    _admit(breaker, service)
     started = time.perf_counter()
     status = "error"
     try:
-        with _upstream_errors(service):
-            upstream = await _send(client, _outgoing(client, request, max_body))
+        upstream = await _send_through(
+            breaker, client, _outgoing(client, request, outbound), service
+        )
         status = str(upstream.status_code)
     except AppError as exc:
         status = exc.code
