@@ -84,6 +84,31 @@ async def test_reusing_a_refresh_token_kills_the_session(gateway, admin):
     assert next_refresh.json()["error"]["code"] == "AUTH_INVALID"
 
 
+async def test_after_logout_the_access_token_stops_working_at_the_gateway_within_a_second(
+    gateway, admin
+):
+    import time
+
+    other = (
+        await gateway.post(
+            "/v1/auth/login", json={"email": admin.email, "password": admin.password}
+        )
+    ).json()["data"]["access_token"]
+    assert (await gateway.get("/v1/users/me", headers=admin.headers)).status_code == 200
+    out = await gateway.post("/v1/auth/logout", headers=admin.headers)
+    assert out.status_code == 204, out.text
+    started = time.monotonic()
+
+    async def status() -> int:
+        return (await gateway.get("/v1/users/me", headers=admin.headers)).status_code
+
+    await eventually(status, lambda code: code == 401, within_s=10, what="the token refused")
+    assert time.monotonic() - started < 1.5  # not at the token's expiry, 15 minutes on
+    # Another session of the same person is untouched.
+    still = await gateway.get("/v1/users/me", headers=bearer(other))
+    assert still.status_code == 200
+
+
 async def test_repeated_wrong_passwords_lock_the_account_with_retry_after(stack, gateway, admin):
     body = person(["viewer"])  # never logged in: the gateway's per-email budget is untouched
     assert (await gateway.post("/v1/users", json=body, headers=admin.headers)).status_code == 201
