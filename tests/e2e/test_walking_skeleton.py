@@ -87,6 +87,10 @@ async def test_another_organization_cannot_see_my_users(gateway, admin, stack):
 async def test_merged_openapi_documents_every_service(gateway):
     document = (await gateway.get("/openapi.json")).json()
     assert "/v1/users" in document["paths"]
+    create_user = document["paths"]["/v1/users"]["post"]
+    assert {"bearerAuth": ["users:write"]} in create_user["security"]
+    assert {"apiKeyAuth": ["users:write"]} in create_user["security"]
+    assert "security" not in document["paths"]["/v1/auth/login"]["post"]
     assert "/v1/analytics/users/count" in document["paths"]
     assert (await gateway.get("/docs")).status_code == 200
 

@@ -15,10 +15,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -26,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from millbook_platform import metrics
-from millbook_platform.auth import JwksFetcher, JwksVerifier
+from millbook_platform.auth import JwksFetcher, JwksVerifier, authenticate
 from millbook_platform.consumer import EventConsumer
 from millbook_platform.db import create_engine, session_factory
 from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
@@ -118,11 +121,63 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
     install_error_handlers(app)
     app.include_router(_health_router(settings))
     for router in spec.routers:
+        document_security(router)
         app.include_router(router)
+    _with_security_schemes(app)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     return app
+
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+    "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+}
+
+
+def document_security(router: APIRouter) -> None:
+    """Name each operation's credential and scopes in the OpenAPI document.
+
+    Operations that depend on the caller get `security` (bearer or API key) and
+    `x-scopes` with the scopes their `needs(...)` dependencies require. Done on the
+    routes before they are included, so it holds under any prefix.
+    """
+    for route in router.routes:
+        nested = getattr(route, "original_router", None)  # a router included in this one
+        if isinstance(nested, APIRouter):
+            document_security(nested)
+        elif isinstance(route, APIRoute) and _authenticated(route.dependant):
+            scopes = sorted(set(_scopes(route.dependant)))
+            route.openapi_extra = {
+                **(route.openapi_extra or {}),
+                "security": [{"bearerAuth": scopes}, {"apiKeyAuth": scopes}],
+                "x-scopes": scopes,
+            }
+
+
+def _with_security_schemes(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _scopes(dependant: Dependant) -> list[str]:
+    found = list(getattr(dependant.call, "required_scopes", ()))
+    for child in dependant.dependencies:
+        found += _scopes(child)
+    return found
+
+
+def _authenticated(dependant: Dependant) -> bool:
+    return dependant.call is authenticate or any(
+        _authenticated(child) for child in dependant.dependencies
+    )
 
 
 def _build_runtime(settings: PlatformSettings, spec: ServiceSpec) -> Runtime:

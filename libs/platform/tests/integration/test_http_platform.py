@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from typing import Annotated
 
 import httpx
 import pytest
@@ -9,9 +10,9 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from millbook_platform.app import ServiceSpec, create_app
-from millbook_platform.auth import JwksVerifier
+from millbook_platform.auth import JwksVerifier, Principal
 from millbook_platform.db import scope_to_tenant, tenant_rls_sql
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.deps import CurrentPrincipal, TenantSession, needs
 from millbook_platform.settings import PlatformSettings
 from millbook_testing.tokens import TestKey
 
@@ -39,6 +40,11 @@ async def create_thing(body: dict, principal: CurrentPrincipal, session: TenantS
 @router.get("/boom")
 async def boom() -> dict:
     raise RuntimeError("internal detail that must not leak")
+
+
+@router.delete("/things", status_code=204)
+async def delete_things(principal: Annotated[Principal, needs("things:delete")]) -> None:
+    """Only callers with things:delete get this far."""
 
 
 @router.get("/things")
@@ -171,3 +177,20 @@ async def test_an_unusable_request_id_is_replaced_everywhere(client):
     response = await client.get("/boom", headers={"X-Request-Id": "x" * 500})
     assert response.headers["x-request-id"].startswith("req_")
     assert response.json()["error"]["request_id"] == response.headers["x-request-id"]
+
+
+async def test_a_scoped_route_refuses_without_the_scope_and_documents_it(client):
+    tenant = uuid.uuid4()
+    denied = await client.delete(
+        "/things", headers={"Authorization": f"Bearer {KEY.token(tid=str(tenant), scope='x:y')}"}
+    )
+    assert denied.status_code == 403
+    assert "things:delete" in denied.json()["error"]["message"]
+    allowed = await client.delete(
+        "/things",
+        headers={"Authorization": f"Bearer {KEY.token(tid=str(tenant), scope='things:delete')}"},
+    )
+    assert allowed.status_code == 204
+    document = (await client.get("/openapi.json")).json()
+    assert document["paths"]["/things"]["delete"]["x-scopes"] == ["things:delete"]
+    assert "bearerAuth" in document["components"]["securitySchemes"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Response
 
@@ -17,8 +18,8 @@ from millbook_identity.api_keys.schemas import (
     ResolveRequest,
 )
 from millbook_identity.deps import IdentitySettings
-from millbook_platform.auth import require_scopes
-from millbook_platform.deps import CurrentPrincipal, SystemSession, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import SystemSession, TenantSession, needs
 from millbook_platform.pagination import DataResponse, ListResponse, Page
 
 
@@ -34,57 +35,54 @@ def keys_router(prefix: str, *, documented: bool) -> APIRouter:
     @router.post("", status_code=201, response_model=DataResponse[ApiKeyWithSecret])
     async def create_api_key(
         body: ApiKeyCreate,
-        principal: CurrentPrincipal,
+        principal: Annotated[Principal, needs("api_keys:write")],
         session: TenantSession,
         settings: IdentitySettings,
         response: Response,
     ) -> DataResponse[ApiKeyWithSecret]:
         """Create a key with at most your own scopes; its secret is shown only in this answer."""
-        require_scopes(principal, "api_keys:write")
         response.headers["Cache-Control"] = "no-store"
         issued = await service.create_key(session, principal, body, source=settings.source)
         return DataResponse(data=_with_secret(issued))
 
     @router.get("", response_model=ListResponse[ApiKey])
     async def list_api_keys(
-        principal: CurrentPrincipal, session: TenantSession, page: Page
+        principal: Annotated[Principal, needs("api_keys:read")], session: TenantSession, page: Page
     ) -> ListResponse[ApiKey]:
         """The organization's keys, newest first, without their secrets."""
-        require_scopes(principal, "api_keys:read")
         keys, meta = await service.list_keys(session, principal.tenant_id, page)
         return ListResponse(data=[ApiKey.model_validate(k) for k in keys], meta=meta)
 
     @router.get("/{key_id}", response_model=DataResponse[ApiKey])
     async def get_api_key(
-        key_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+        key_id: uuid.UUID,
+        principal: Annotated[Principal, needs("api_keys:read")],
+        session: TenantSession,
     ) -> DataResponse[ApiKey]:
         """One key of the organization, with when it was last used."""
-        require_scopes(principal, "api_keys:read")
         key = await service.get_key(session, principal.tenant_id, key_id)
         return DataResponse(data=ApiKey.model_validate(key))
 
     @router.post("/{key_id}/revoke", response_model=DataResponse[ApiKey])
     async def revoke_api_key(
         key_id: uuid.UUID,
-        principal: CurrentPrincipal,
+        principal: Annotated[Principal, needs("api_keys:write")],
         session: TenantSession,
         settings: IdentitySettings,
     ) -> DataResponse[ApiKey]:
         """Stop the key at once; requests with it are refused from now on."""
-        require_scopes(principal, "api_keys:write")
         key = await service.revoke_key(session, principal.tenant_id, key_id, source=settings.source)
         return DataResponse(data=ApiKey.model_validate(key))
 
     @router.post("/{key_id}/rotate", response_model=DataResponse[ApiKeyWithSecret])
     async def rotate_api_key(
         key_id: uuid.UUID,
-        principal: CurrentPrincipal,
+        principal: Annotated[Principal, needs("api_keys:write")],
         session: TenantSession,
         response: Response,
         body: ApiKeyRotate | None = None,
     ) -> DataResponse[ApiKeyWithSecret]:
         """Issue a new secret; the old one keeps working for the grace period you pick."""
-        require_scopes(principal, "api_keys:write")
         response.headers["Cache-Control"] = "no-store"
         grace = (body or ApiKeyRotate()).grace
         issued = await service.rotate_key(session, principal.tenant_id, key_id, grace)

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query
 from millbook_identity.audit import service
 from millbook_identity.audit.repository import AuditFilters
 from millbook_identity.audit.schemas import AuditEntry
-from millbook_platform.auth import require_scopes
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import TenantSession, needs
 from millbook_platform.errors import ValidationFailed, field_error
 from millbook_platform.pagination import DataResponse, ListResponse, Page
 
@@ -23,7 +23,7 @@ Text = Annotated[str | None, Query(max_length=200)]
 
 @router.get("", response_model=ListResponse[AuditEntry])
 async def list_audit_entries(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("audit:read")],
     session: TenantSession,
     page: Page,
     actor_id: Text = None,
@@ -34,7 +34,6 @@ async def list_audit_entries(
     date_to: datetime | None = None,
 ) -> ListResponse[AuditEntry]:
     """What happened in the organization, newest first: who did what to which resource."""
-    require_scopes(principal, "audit:read")
     if date_from and date_to and date_from > date_to:
         raise ValidationFailed(
             "The date range is empty.", details=[field_error("date_from", "after date_to")]
@@ -46,9 +45,10 @@ async def list_audit_entries(
 
 @router.get("/{entry_id}", response_model=DataResponse[AuditEntry])
 async def get_audit_entry(
-    entry_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    entry_id: uuid.UUID,
+    principal: Annotated[Principal, needs("audit:read")],
+    session: TenantSession,
 ) -> DataResponse[AuditEntry]:
     """One entry of the organization's audit trail."""
-    require_scopes(principal, "audit:read")
     entry = await service.get_entry(session, principal.tenant_id, entry_id)
     return DataResponse(data=AuditEntry.model_validate(entry))

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Response
 
 from millbook_identity.roles import service
 from millbook_identity.roles.schemas import Role, RoleCreate, RolePatch
-from millbook_platform.auth import require_scopes
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import DataResponse, ListResponse, PageMeta
 
 router = APIRouter(prefix="/v1/roles", tags=["roles"])
 
 
 @router.get("", response_model=ListResponse[Role])
-async def list_roles(principal: CurrentPrincipal, session: TenantSession) -> ListResponse[Role]:
+async def list_roles(
+    principal: Annotated[Principal, needs("users:read")], session: TenantSession
+) -> ListResponse[Role]:
     """Every role a user can hold: built-in first, then the organization's own."""
-    require_scopes(principal, "users:read")
     roles = await service.all_roles(session, principal.tenant_id)
     meta = PageMeta(limit=len(roles), offset=0, total=len(roles))
     return ListResponse(data=roles, meta=meta)
@@ -26,30 +28,30 @@ async def list_roles(principal: CurrentPrincipal, session: TenantSession) -> Lis
 
 @router.post("", status_code=201, response_model=DataResponse[Role])
 async def create_role(
-    body: RoleCreate, principal: CurrentPrincipal, session: TenantSession
+    body: RoleCreate, principal: Annotated[Principal, needs("users:write")], session: TenantSession
 ) -> DataResponse[Role]:
     """Define a role of your own: a name and at most the scopes you hold."""
-    require_scopes(principal, "users:write")
     role = await service.create_role(session, principal.tenant_id, body, principal.scopes)
     return DataResponse(data=service.view(role))
 
 
 @router.get("/{role_id}", response_model=DataResponse[Role])
 async def get_role(
-    role_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    role_id: uuid.UUID, principal: Annotated[Principal, needs("users:read")], session: TenantSession
 ) -> DataResponse[Role]:
     """One of the organization's own roles."""
-    require_scopes(principal, "users:read")
     role = await service.get_role(session, principal.tenant_id, role_id)
     return DataResponse(data=service.view(role))
 
 
 @router.patch("/{role_id}", response_model=DataResponse[Role])
 async def update_role(
-    role_id: uuid.UUID, body: RolePatch, principal: CurrentPrincipal, session: TenantSession
+    role_id: uuid.UUID,
+    body: RolePatch,
+    principal: Annotated[Principal, needs("users:write")],
+    session: TenantSession,
 ) -> DataResponse[Role]:
     """Change a role's name, description or scopes; holders get them at their next token."""
-    require_scopes(principal, "users:write")
     role = await service.update_role(
         session,
         principal.tenant_id,
@@ -62,9 +64,10 @@ async def update_role(
 
 @router.delete("/{role_id}", status_code=204)
 async def delete_role(
-    role_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    role_id: uuid.UUID,
+    principal: Annotated[Principal, needs("users:write")],
+    session: TenantSession,
 ) -> Response:
     """Delete a role nobody holds; a role in use is a conflict."""
-    require_scopes(principal, "users:write")
     await service.delete_role(session, principal.tenant_id, role_id)
     return Response(status_code=204)

@@ -21,8 +21,8 @@ from millbook_identity.users.schemas import (
     UserPatch,
     UserReplace,
 )
-from millbook_platform.auth import Principal, require_scopes
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import CurrentPrincipal, TenantSession, needs
 from millbook_platform.errors import AuthInvalid, NotFound
 from millbook_platform.pagination import DataResponse, ListResponse, Page
 
@@ -73,12 +73,11 @@ async def update_me(
 @router.post("", status_code=201, response_model=DataResponse[User])
 async def create_user(
     body: UserCreate,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("users:write")],
     session: TenantSession,
     settings: IdentitySettings,
 ) -> DataResponse[User]:
     """Create a user in the caller's organization with the given roles (default viewer)."""
-    require_scopes(principal, "users:write")
     user = await service.create_user(
         session, principal.tenant_id, body, source=settings.source, grantor_scopes=principal.scopes
     )
@@ -87,7 +86,7 @@ async def create_user(
 
 @router.get("", response_model=ListResponse[User])
 async def list_users(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("users:read")],
     session: TenantSession,
     page: Page,
     search: Annotated[str | None, Query(max_length=200)] = None,
@@ -95,7 +94,6 @@ async def list_users(
     status: UserStatus | None = None,
 ) -> ListResponse[User]:
     """List the organization's users, newest first; search, filter by role or status."""
-    require_scopes(principal, "users:read")
     filters = UserFilters(search=search, status=status.value if status else None, role=role)
     users, meta = await service.list_users(session, principal.tenant_id, filters, page)
     return ListResponse(data=[User.model_validate(u) for u in users], meta=meta)
@@ -103,10 +101,9 @@ async def list_users(
 
 @router.get("/{user_id}", response_model=DataResponse[User])
 async def get_user(
-    user_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    user_id: uuid.UUID, principal: Annotated[Principal, needs("users:read")], session: TenantSession
 ) -> DataResponse[User]:
     """One user of the caller's organization."""
-    require_scopes(principal, "users:read")
     user = await service.get_user(session, principal.tenant_id, user_id)
     return DataResponse(data=User.model_validate(user))
 
@@ -115,12 +112,11 @@ async def get_user(
 async def replace_user(
     user_id: uuid.UUID,
     body: UserReplace,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("users:write")],
     session: TenantSession,
     settings: IdentitySettings,
 ) -> DataResponse[User]:
     """Replace a user's email, names and roles."""
-    require_scopes(principal, "users:write")
     user = await service.update_user(
         session,
         principal.tenant_id,
@@ -136,12 +132,11 @@ async def replace_user(
 async def update_user(
     user_id: uuid.UUID,
     body: UserPatch,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("users:write")],
     session: TenantSession,
     settings: IdentitySettings,
 ) -> DataResponse[User]:
     """Change the fields given of a user: email, names or roles."""
-    require_scopes(principal, "users:write")
     user = await service.update_user(
         session,
         principal.tenant_id,
@@ -156,12 +151,11 @@ async def update_user(
 @router.delete("/{user_id}", status_code=204)
 async def delete_user(
     user_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("users:delete")],
     session: TenantSession,
     settings: IdentitySettings,
 ) -> Response:
     """Deactivate a user: they can no longer log in, their sessions end, their history stays."""
-    require_scopes(principal, "users:delete")
     actor = principal.subject_id if principal.kind == "user" else None
     await service.deactivate_user(
         session, principal.tenant_id, user_id, actor_id=actor, source=settings.source

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from millbook_platform.auth import require_scopes
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
@@ -26,12 +27,11 @@ router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 @router.post("", status_code=201, response_model=DataResponse[Contact])
 async def create_contact(
     body: ContactCreate,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("contacts:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Contact]:
     """Add a person at one of the organization's customers."""
-    require_scopes(principal, "contacts:write")
     contact = await service.create_contact(
         session, principal.tenant_id, body, source=settings.source
     )
@@ -40,13 +40,12 @@ async def create_contact(
 
 @router.get("", response_model=None, responses={200: {"model": ListResponse[Contact]}})
 async def list_contacts(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("contacts:read")],
     session: TenantSession,
     page: Page,
     customer_id: uuid.UUID | None = None,
 ) -> JSONResponse:
     """List contacts, newest first, optionally those of one customer."""
-    require_scopes(principal, "contacts:read")
     fields = parse_fields(page.fields, Contact)
     rows, meta = await service.list_contacts(session, principal.tenant_id, customer_id, page)
     return JSONResponse(list_response([Contact.model_validate(r) for r in rows], meta, fields))
@@ -54,10 +53,11 @@ async def list_contacts(
 
 @router.get("/{contact_id}", response_model=DataResponse[Contact])
 async def get_contact(
-    contact_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    contact_id: uuid.UUID,
+    principal: Annotated[Principal, needs("contacts:read")],
+    session: TenantSession,
 ) -> DataResponse[Contact]:
     """One contact."""
-    require_scopes(principal, "contacts:read")
     contact = await service.get_contact(session, principal.tenant_id, contact_id)
     return DataResponse(data=Contact.model_validate(contact))
 
@@ -66,12 +66,11 @@ async def get_contact(
 async def update_contact(
     contact_id: uuid.UUID,
     body: ContactUpdate,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("contacts:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Contact]:
     """Change only the fields sent."""
-    require_scopes(principal, "contacts:write")
     contact = await service.update_contact(
         session, principal.tenant_id, contact_id, body, source=settings.source
     )
@@ -81,11 +80,10 @@ async def update_contact(
 @router.delete("/{contact_id}", status_code=204, response_class=Response)
 async def delete_contact(
     contact_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("contacts:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> Response:
     """Delete a contact (kept for history, hidden from every list and lookup)."""
-    require_scopes(principal, "contacts:write")
     await service.delete_contact(session, principal.tenant_id, contact_id, source=settings.source)
     return Response(status_code=204)

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from millbook_platform.auth import require_scopes
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
@@ -30,12 +30,11 @@ routes = APIRouter(tags=["customers"])
 @routes.post("", status_code=201, response_model=DataResponse[Customer])
 async def create_customer(
     body: CustomerCreate,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("customers:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Customer]:
     """Create a customer; without a `customer_code` it gets the next `CUST-0001` style code."""
-    require_scopes(principal, "customers:write")
     customer = await service.create_customer(
         session, principal.tenant_id, body, source=settings.source
     )
@@ -44,7 +43,7 @@ async def create_customer(
 
 @routes.get("", response_model=None, responses={200: {"model": ListResponse[Customer]}})
 async def list_customers(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("customers:read")],
     session: TenantSession,
     page: Page,
     status: CustomerStatus | None = None,
@@ -57,7 +56,6 @@ async def list_customers(
     created_at__lte: datetime | None = None,
 ) -> JSONResponse:
     """List customers, newest first, by status, segment, a search term and creation time."""
-    require_scopes(principal, "customers:read")
     fields = parse_fields(page.fields, Customer)
     filters = CustomerFilters(
         status=status.value if status else None,
@@ -73,10 +71,11 @@ async def list_customers(
 
 @routes.get("/{customer_id}", response_model=DataResponse[Customer])
 async def get_customer(
-    customer_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    customer_id: uuid.UUID,
+    principal: Annotated[Principal, needs("customers:read")],
+    session: TenantSession,
 ) -> DataResponse[Customer]:
     """One customer of the caller's organization."""
-    require_scopes(principal, "customers:read")
     customer = await service.get_customer(session, principal.tenant_id, customer_id)
     return DataResponse(data=Customer.model_validate(customer))
 
@@ -85,12 +84,11 @@ async def get_customer(
 async def replace_customer(
     customer_id: uuid.UUID,
     body: CustomerCreate,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("customers:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Customer]:
     """Replace a customer's details; omitted fields return to their defaults, the code stays."""
-    require_scopes(principal, "customers:write")
     customer = await service.replace_customer(
         session, principal.tenant_id, customer_id, body, source=settings.source
     )
@@ -101,12 +99,11 @@ async def replace_customer(
 async def update_customer(
     customer_id: uuid.UUID,
     body: CustomerUpdate,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("customers:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Customer]:
     """Change only the fields sent; setting `status` to inactive archives the customer."""
-    require_scopes(principal, "customers:write")
     customer = await service.update_customer(
         session, principal.tenant_id, customer_id, body, source=settings.source
     )
@@ -116,12 +113,11 @@ async def update_customer(
 @routes.post("/{customer_id}/archive", response_model=DataResponse[Customer])
 async def archive_customer(
     customer_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("customers:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Customer]:
     """Archive a customer (status inactive): history stays, no new business is offered."""
-    require_scopes(principal, "customers:write")
     customer = await service.archive_customer(
         session, principal.tenant_id, customer_id, source=settings.source
     )
@@ -131,12 +127,11 @@ async def archive_customer(
 @routes.delete("/{customer_id}", status_code=204, response_class=Response)
 async def delete_customer(
     customer_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("customers:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> Response:
     """Delete a customer; refused with 409 while it has open quotations or orders."""
-    require_scopes(principal, "customers:write")
     await service.delete_customer(session, principal.tenant_id, customer_id, source=settings.source)
     return Response(status_code=204)
 

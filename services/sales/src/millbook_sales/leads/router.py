@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
-from millbook_platform.auth import require_scopes
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
@@ -29,13 +29,12 @@ router = APIRouter(prefix="/v1/leads", tags=["leads"])
 @router.post("", status_code=201, response_model=DataResponse[Lead])
 async def create_lead(
     body: LeadCreate,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("leads:write")],
     session: TenantSession,
     settings: SalesSettings,
     allow_duplicate: Annotated[bool, Query()] = False,
 ) -> DataResponse[Lead]:
     """Capture a lead; 409 names an existing lead or customer with its email or company."""
-    require_scopes(principal, "leads:write")
     lead = await service.create_lead(
         session, principal.tenant_id, body, allow_duplicate=allow_duplicate, source=settings.source
     )
@@ -44,7 +43,7 @@ async def create_lead(
 
 @router.get("", response_model=None, responses={200: {"model": ListResponse[Lead]}})
 async def list_leads(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("leads:read")],
     session: TenantSession,
     page: Page,
     status: LeadStatus | None = None,
@@ -52,7 +51,6 @@ async def list_leads(
     assigned_to: uuid.UUID | None = None,
 ) -> JSONResponse:
     """List leads, newest first, by status, source or assignee."""
-    require_scopes(principal, "leads:read")
     fields = parse_fields(page.fields, Lead)
     filters = LeadFilters(
         status=status.value if status else None,
@@ -65,20 +63,21 @@ async def list_leads(
 
 @router.get("/{lead_id}", response_model=DataResponse[Lead])
 async def get_lead(
-    lead_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    lead_id: uuid.UUID, principal: Annotated[Principal, needs("leads:read")], session: TenantSession
 ) -> DataResponse[Lead]:
     """One lead."""
-    require_scopes(principal, "leads:read")
     lead = await service.get_lead(session, principal.tenant_id, lead_id)
     return DataResponse(data=Lead.model_validate(lead))
 
 
 @router.patch("/{lead_id}", response_model=DataResponse[Lead])
 async def update_lead(
-    lead_id: uuid.UUID, body: LeadUpdate, principal: CurrentPrincipal, session: TenantSession
+    lead_id: uuid.UUID,
+    body: LeadUpdate,
+    principal: Annotated[Principal, needs("leads:write")],
+    session: TenantSession,
 ) -> DataResponse[Lead]:
     """Change only the fields sent (conversion has its own endpoint)."""
-    require_scopes(principal, "leads:write")
     lead = await service.update_lead(session, principal.tenant_id, lead_id, body)
     return DataResponse(data=Lead.model_validate(lead))
 
@@ -86,13 +85,12 @@ async def update_lead(
 @router.post("/{lead_id}/convert", response_model=DataResponse[Conversion])
 async def convert_lead(
     lead_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("leads:write", "customers:write")],
     session: TenantSession,
     settings: SalesSettings,
     body: Annotated[LeadConvert | None, Body()] = None,
 ) -> DataResponse[Conversion]:
     """Turn a lead into a customer, a contact and an opportunity at once; returns their ids."""
-    require_scopes(principal, "leads:write", "customers:write")
     lead = await service.convert_lead(
         session, principal.tenant_id, lead_id, body or LeadConvert(), source=settings.source
     )

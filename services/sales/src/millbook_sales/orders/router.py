@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from millbook_platform.auth import require_scopes
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
@@ -36,24 +36,25 @@ def view(current: OrderWithLines) -> Order:
 
 @router.post("", status_code=201, response_model=DataResponse[Order])
 async def create_order(
-    body: OrderCreate, principal: CurrentPrincipal, session: TenantSession, settings: SalesSettings
+    body: OrderCreate,
+    principal: Annotated[Principal, needs("orders:write")],
+    session: TenantSession,
+    settings: SalesSettings,
 ) -> DataResponse[Order]:
     """Confirm an order from an accepted quotation, copying its lines and totals."""
-    require_scopes(principal, "orders:write")
     order = await service.create_order(session, principal.tenant_id, body, source=settings.source)
     return DataResponse(data=view(order))
 
 
 @router.get("", response_model=None, responses={200: {"model": ListResponse[Order]}})
 async def list_orders(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("orders:read")],
     session: TenantSession,
     page: Page,
     status: OrderStatus | None = None,
     customer_id: uuid.UUID | None = None,
 ) -> JSONResponse:
     """List orders by status or customer."""
-    require_scopes(principal, "orders:read")
     fields = parse_fields(page.fields, Order)
     rows, meta = await service.list_orders(
         session, principal.tenant_id, status.value if status else None, customer_id, page
@@ -63,22 +64,22 @@ async def list_orders(
 
 @router.get("/{order_id}", response_model=DataResponse[Order])
 async def get_order(
-    order_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    order_id: uuid.UUID,
+    principal: Annotated[Principal, needs("orders:read")],
+    session: TenantSession,
 ) -> DataResponse[Order]:
     """One order with its lines and totals."""
-    require_scopes(principal, "orders:read")
     return DataResponse(data=view(await service.get_order(session, principal.tenant_id, order_id)))
 
 
 def _step_endpoint(action: str, summary: str) -> None:
     async def step(
         order_id: uuid.UUID,
-        principal: CurrentPrincipal,
+        principal: Annotated[Principal, needs("orders:write")],
         session: TenantSession,
         settings: SalesSettings,
         body: Annotated[OrderCancel | None, Body()] = None,
     ) -> DataResponse[Order]:
-        require_scopes(principal, "orders:write")
         reason = body.reason if body else None
         order = await service.advance_order(
             session, principal.tenant_id, order_id, action, reason=reason, source=settings.source

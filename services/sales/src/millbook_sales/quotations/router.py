@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from millbook_platform.auth import require_scopes
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
@@ -45,12 +45,11 @@ def view(current: QuotationWithLines) -> Quotation:
 @routes.post("", status_code=201, response_model=DataResponse[Quotation])
 async def create_quotation(
     body: QuotationCreate,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("quotations:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Quotation]:
     """Create a draft quotation; line amounts and totals are computed, never sent."""
-    require_scopes(principal, "quotations:write")
     created = await service.create_quotation(
         session, principal.tenant_id, body, source=settings.source
     )
@@ -59,7 +58,7 @@ async def create_quotation(
 
 @routes.get("", response_model=None, responses={200: {"model": ListResponse[Quotation]}})
 async def list_quotations(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("quotations:read")],
     session: TenantSession,
     page: Page,
     status: QuotationStatus | None = None,
@@ -68,7 +67,6 @@ async def list_quotations(
     date_to: date | None = None,
 ) -> JSONResponse:
     """List quotations by status, customer and quotation date range."""
-    require_scopes(principal, "quotations:read")
     fields = parse_fields(page.fields, Quotation)
     filters = QuotationFilters(
         status=status.value if status else None,
@@ -82,10 +80,11 @@ async def list_quotations(
 
 @routes.get("/{quotation_id}", response_model=DataResponse[Quotation])
 async def get_quotation(
-    quotation_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    quotation_id: uuid.UUID,
+    principal: Annotated[Principal, needs("quotations:read")],
+    session: TenantSession,
 ) -> DataResponse[Quotation]:
     """One quotation with its lines and totals."""
-    require_scopes(principal, "quotations:read")
     return DataResponse(
         data=view(await service.get_quotation(session, principal.tenant_id, quotation_id))
     )
@@ -95,11 +94,10 @@ async def get_quotation(
 async def replace_quotation(
     quotation_id: uuid.UUID,
     body: QuotationCreate,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("quotations:write")],
     session: TenantSession,
 ) -> DataResponse[Quotation]:
     """Replace a draft's details and lines; any other status is 409 INVALID_TRANSITION."""
-    require_scopes(principal, "quotations:write")
     replaced = await service.replace_draft(session, principal.tenant_id, quotation_id, body)
     return DataResponse(data=view(replaced))
 
@@ -107,12 +105,11 @@ async def replace_quotation(
 @routes.post("/{quotation_id}/send", response_model=DataResponse[Quotation])
 async def send_quotation(
     quotation_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("quotations:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Quotation]:
     """Send a draft: it gets its `QUO-YYYY-NNNN` number and the inbox is told to email it."""
-    require_scopes(principal, "quotations:write")
     sent = await service.send_quotation(
         session, principal.tenant_id, quotation_id, source=settings.source
     )
@@ -122,12 +119,11 @@ async def send_quotation(
 @routes.post("/{quotation_id}/accept", response_model=DataResponse[Quotation])
 async def accept_quotation(
     quotation_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("quotations:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Quotation]:
     """Record that the customer accepted a sent quotation."""
-    require_scopes(principal, "quotations:write")
     accepted = await service.accept_quotation(
         session, principal.tenant_id, quotation_id, source=settings.source
     )
@@ -137,13 +133,12 @@ async def accept_quotation(
 @routes.post("/{quotation_id}/reject", response_model=DataResponse[Quotation])
 async def reject_quotation(
     quotation_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("quotations:write")],
     session: TenantSession,
     settings: SalesSettings,
     body: Annotated[QuotationReject | None, Body()] = None,
 ) -> DataResponse[Quotation]:
     """Record that the customer rejected a sent quotation, optionally with a reason."""
-    require_scopes(principal, "quotations:write")
     reason = body.reason if body else None
     rejected = await service.reject_quotation(
         session, principal.tenant_id, quotation_id, reason, source=settings.source
@@ -154,12 +149,11 @@ async def reject_quotation(
 @routes.post("/{quotation_id}/duplicate", status_code=201, response_model=DataResponse[Quotation])
 async def duplicate_quotation(
     quotation_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("quotations:write")],
     session: TenantSession,
     settings: SalesSettings,
 ) -> DataResponse[Quotation]:
     """Copy any quotation into a new draft dated today."""
-    require_scopes(principal, "quotations:write")
     copy = await service.duplicate_quotation(
         session, principal.tenant_id, quotation_id, source=settings.source
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from millbook_platform.auth import require_scopes
-from millbook_platform.deps import CurrentPrincipal, TenantSession
+from millbook_platform.auth import Principal
+from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
@@ -42,17 +43,16 @@ def _columns(task: TaskRow) -> dict[str, object]:
 
 @router.post("", status_code=201, response_model=DataResponse[Task])
 async def create_task(
-    body: TaskCreate, principal: CurrentPrincipal, session: TenantSession
+    body: TaskCreate, principal: Annotated[Principal, needs("tasks:write")], session: TenantSession
 ) -> DataResponse[Task]:
     """Create a task, optionally about a customer, lead, opportunity, quotation or order."""
-    require_scopes(principal, "tasks:write")
     task = await service.create_task(session, principal.tenant_id, body)
     return DataResponse(data=task_view(task))
 
 
 @router.get("", response_model=None, responses={200: {"model": ListResponse[Task]}})
 async def list_tasks(
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, needs("tasks:read")],
     session: TenantSession,
     page: Page,
     status: TaskStatus | None = None,
@@ -64,7 +64,6 @@ async def list_tasks(
     related_id: uuid.UUID | None = None,
 ) -> JSONResponse:
     """List tasks by status, priority, assignee, due range or what they are about."""
-    require_scopes(principal, "tasks:read")
     fields = parse_fields(page.fields, Task)
     filters = TaskFilters(
         status=status.value if status else None,
@@ -81,10 +80,9 @@ async def list_tasks(
 
 @router.get("/{task_id}", response_model=DataResponse[Task])
 async def get_task(
-    task_id: uuid.UUID, principal: CurrentPrincipal, session: TenantSession
+    task_id: uuid.UUID, principal: Annotated[Principal, needs("tasks:read")], session: TenantSession
 ) -> DataResponse[Task]:
     """One task."""
-    require_scopes(principal, "tasks:read")
     return DataResponse(
         data=task_view(await service.get_task(session, principal.tenant_id, task_id))
     )
@@ -92,9 +90,11 @@ async def get_task(
 
 @router.patch("/{task_id}", response_model=DataResponse[Task])
 async def update_task(
-    task_id: uuid.UUID, body: TaskUpdate, principal: CurrentPrincipal, session: TenantSession
+    task_id: uuid.UUID,
+    body: TaskUpdate,
+    principal: Annotated[Principal, needs("tasks:write")],
+    session: TenantSession,
 ) -> DataResponse[Task]:
     """Change only the fields sent; a new `remind_at` arms a new reminder."""
-    require_scopes(principal, "tasks:write")
     task = await service.update_task(session, principal.tenant_id, task_id, body)
     return DataResponse(data=task_view(task))
