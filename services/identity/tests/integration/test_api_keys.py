@@ -68,6 +68,10 @@ async def test_a_test_key_acts_in_the_sandbox_tenant_and_sees_no_live_data(clien
 
     assert data["tenant_id"] == own.json()["data"]["sandbox_tenant_id"]
     assert data["tenant_id"] != str(org.id)
+    # The organization's budget and overrides still apply to its sandbox traffic.
+    assert jwt.decode(data["access_token"], options={"verify_signature": False})["org"] == str(
+        org.id
+    )
     users = await client.get("/v1/users", headers=bearer(data["access_token"]))
     assert users.json()["meta"]["total"] == 0
 

@@ -182,6 +182,7 @@ async def resolve(
         scope=" ".join(sorted(key.scopes)),
         kind=API_KEY_KIND,
         tier=org.plan_tier,
+        organization_id=org.id,
     )
     token = sign(access_claims(grant, now=now, ttl=token_ttl), await current_signing_key(session))
     if needs_last_used_update(key.last_used_at, now):

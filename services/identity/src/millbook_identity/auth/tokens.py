@@ -25,7 +25,8 @@ class AccessGrant:
     """Who the token speaks for and what it allows.
 
     A user's token names its session (`sid`); an API key's has none. `tier` is the
-    organization's plan tier, which the gateway's rate limits read.
+    organization's plan tier and `organization_id` the organization (the tenant of a
+    live token, or the owner of a sandbox tenant), which the gateway's rate limits read.
     """
 
     subject_id: uuid.UUID
@@ -34,6 +35,7 @@ class AccessGrant:
     scope: str
     kind: str = USER_KIND
     tier: str = "standard"
+    organization_id: uuid.UUID | None = None
 
 
 def access_claims(grant: AccessGrant, *, now: datetime, ttl: timedelta) -> dict[str, Any]:
@@ -50,6 +52,7 @@ def access_claims(grant: AccessGrant, *, now: datetime, ttl: timedelta) -> dict[
         "iat": issued_at,
         "exp": issued_at + int(ttl.total_seconds()),
         "jti": str(uuid.uuid4()),
+        "org": str(grant.organization_id or grant.tenant_id),
     }
     if grant.session_id is not None:
         claims["sid"] = str(grant.session_id)
