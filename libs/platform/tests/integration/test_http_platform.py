@@ -4,7 +4,6 @@ import asyncio
 import uuid
 from typing import Annotated
 
-import httpx
 import pytest
 from fastapi import APIRouter
 from sqlalchemy import text
@@ -14,6 +13,7 @@ from millbook_platform.auth import JwksVerifier, Principal
 from millbook_platform.db import scope_to_tenant, tenant_rls_sql
 from millbook_platform.deps import CurrentPrincipal, TenantSession, needs
 from millbook_platform.settings import PlatformSettings
+from millbook_testing.apps import in_process
 from millbook_testing.tokens import TestKey
 
 KEY = TestKey()
@@ -63,11 +63,8 @@ async def client(platform_db):
         service_name="test", database_url=platform_db.url, run_background=False
     )
     app = create_app(settings, ServiceSpec(title="t", description="t", routers=[router]))
-    async with app.router.lifespan_context(app):
-        app.state.verifier = JwksVerifier(KEY.fetch)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield http
+    async with in_process(app, verifier=JwksVerifier(KEY.fetch)) as http:
+        yield http
 
 
 def auth(tenant, key=None) -> dict:

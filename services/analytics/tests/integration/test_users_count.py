@@ -5,7 +5,6 @@ import contextlib
 import uuid
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
 from millbook_analytics.bootstrap import build_app
@@ -13,6 +12,7 @@ from millbook_analytics.config import Settings
 from millbook_analytics.consumers import projections_consumer
 from millbook_contracts.events import UserCreated
 from millbook_platform.auth import JwksVerifier
+from millbook_testing.apps import in_process
 from millbook_testing.kafka import produce
 from millbook_testing.tokens import TestKey
 from millbook_testing.waiting import eventually
@@ -31,16 +31,13 @@ async def client(infra):
         database_url=url, kafka_bootstrap_servers=infra.kafka_bootstrap, run_background=False
     )
     app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        app.state.verifier = JwksVerifier(KEY.fetch)
+    async with in_process(app, verifier=JwksVerifier(KEY.fetch)) as http:
         # A group of its own, so it never shares partitions with a running stack's analytics.
         consumer = projections_consumer(settings, name=f"test-{uuid.uuid4().hex[:8]}")(
             app.state.sessions
         )
         task = asyncio.create_task(consumer.run())
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            yield http
+        yield http
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

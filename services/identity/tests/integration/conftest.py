@@ -6,7 +6,6 @@ The outbox relay does not run; tests read outbox rows from the database.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ import pytest
 import pytest_asyncio
 from argon2 import PasswordHasher
 from fastapi import FastAPI
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from millbook_identity.auth import passwords
@@ -26,7 +24,7 @@ from millbook_identity.organizations.domain import NewOrganization
 from millbook_identity.organizations.service import create_organization
 from millbook_identity.users.schemas import UserCreate
 from millbook_platform.db import unit_of_work
-from millbook_platform.tables import OutboxRow
+from millbook_testing.apps import in_process, recorded_events
 
 PASSWORD = "a sturdy test passphrase"
 
@@ -64,22 +62,19 @@ def settings(database_url: str, infra) -> Settings:
     )
 
 
-@pytest_asyncio.fixture(scope="module")
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = build_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
+@pytest.fixture(scope="module")
+def app(settings: Settings) -> FastAPI:
+    return build_app(settings)
 
 
 @pytest_asyncio.fixture(scope="module")
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://identity") as http:
+    async with in_process(app, base_url="http://identity") as http:
         yield http
 
 
 @pytest.fixture(scope="module")
-def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+def sessions(app: FastAPI, client: httpx.AsyncClient) -> async_sessionmaker[AsyncSession]:
     return app.state.sessions
 
 
@@ -154,12 +149,7 @@ async def events(
     sessions: async_sessionmaker[AsyncSession], event_type: str, subject: object | None = None
 ) -> list[dict]:
     """Payloads of the outbox rows of `event_type` (about `subject`), oldest first."""
-    async with unit_of_work(sessions) as session:
-        statement = select(OutboxRow).where(OutboxRow.event_type == event_type)
-        if subject is not None:
-            statement = statement.where(OutboxRow.key == str(subject))
-        rows = (await session.scalars(statement.order_by(OutboxRow.id))).all()
-    return [json.loads(row.payload) for row in rows]
+    return await recorded_events(sessions, event_type, subject=subject)
 
 
 def field_names(response: httpx.Response) -> list[str]:

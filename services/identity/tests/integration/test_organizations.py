@@ -1,10 +1,10 @@
 import uuid
 
-import httpx
 import pytest_asyncio
 
 from millbook_identity.bootstrap import build_app
 from millbook_identity.demo import seed
+from millbook_testing.apps import in_process
 
 from .conftest import PASSWORD, add_user, bearer, events, field_names, login, unique_email
 
@@ -154,17 +154,15 @@ async def test_signup_validates_its_input(client):
 
 async def test_signup_can_be_turned_off(settings):
     app = build_app(settings.model_copy(update={"public_signup": False}))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://identity") as http:
-            response = await http.post(
-                "/v1/auth/signup",
-                json={
-                    "organization_name": "Nope",
-                    "email": f"x-{uuid.uuid4().hex[:6]}@example.com",
-                    "password": PASSWORD,
-                },
-            )
+    async with in_process(app) as http:
+        response = await http.post(
+            "/v1/auth/signup",
+            json={
+                "organization_name": "Nope",
+                "email": f"x-{uuid.uuid4().hex[:6]}@example.com",
+                "password": PASSWORD,
+            },
+        )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "PERMISSION_DENIED"
     assert "signup" in response.json()["error"]["message"].lower()

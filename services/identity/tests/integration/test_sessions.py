@@ -1,7 +1,6 @@
 import hashlib
 import uuid
 
-import httpx
 import jwt
 from sqlalchemy import select
 
@@ -11,6 +10,7 @@ from millbook_identity.demo import seed
 from millbook_identity.models import AuditEntry, UserSession
 from millbook_platform.auth import JwksVerifier
 from millbook_platform.db import unit_of_work
+from millbook_testing.apps import in_process
 
 from .conftest import PASSWORD, add_user, bearer, events, field_names
 
@@ -202,15 +202,11 @@ async def test_signing_keys_rotate_and_the_old_key_keeps_verifying(infra):
     email = f"root-{uuid.uuid4().hex[:8]}@example.com"
     await seed(settings, email, PASSWORD, "Operator", platform_admin=True)
     app = build_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://identity") as http:
-            before = await log_in(http, email)
-            rotated = await http.post(
-                "/v1/auth/keys/rotate", headers=bearer(before["access_token"])
-            )
-            after = await log_in(http, email)
-            jwks = (await http.get("/.well-known/jwks.json")).json()
+    async with in_process(app) as http:
+        before = await log_in(http, email)
+        rotated = await http.post("/v1/auth/keys/rotate", headers=bearer(before["access_token"]))
+        after = await log_in(http, email)
+        jwks = (await http.get("/.well-known/jwks.json")).json()
 
     assert rotated.status_code == 200, rotated.text
     body = rotated.json()["data"]

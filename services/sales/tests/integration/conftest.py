@@ -6,7 +6,6 @@ outbox relay does not run; tests read the outbox rows the requests wrote.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,13 +15,12 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from millbook_platform.auth import JwksVerifier
-from millbook_platform.tables import OutboxRow
 from millbook_sales.bootstrap import build_app
 from millbook_sales.config import Settings
+from millbook_testing.apps import in_process, recorded_events
 from millbook_testing.tokens import TestKey
 
 KEY = TestKey()
@@ -43,23 +41,19 @@ def settings(database_url: str, infra) -> Settings:
     )
 
 
-@pytest_asyncio.fixture(scope="module")
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = build_app(settings)
-    async with application.router.lifespan_context(application):
-        application.state.verifier = JwksVerifier(KEY.fetch)
-        yield application
+@pytest.fixture(scope="module")
+def app(settings: Settings) -> FastAPI:
+    return build_app(settings)
 
 
 @pytest_asyncio.fixture(scope="module")
 async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sales") as client:
+    async with in_process(app, verifier=JwksVerifier(KEY.fetch)) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
-def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+def sessions(app: FastAPI, http: httpx.AsyncClient) -> async_sessionmaker[AsyncSession]:
     return app.state.sessions
 
 
@@ -119,13 +113,7 @@ async def events_of(
     sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID, event_type: str
 ) -> list[dict[str, Any]]:
     """Payloads of the tenant's outbox rows of one type, oldest first."""
-    async with sessions() as session:
-        rows = await session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.tenant_id == tenant_id, OutboxRow.event_type == event_type)
-            .order_by(OutboxRow.id)
-        )
-        return [json.loads(row.payload) for row in rows]
+    return await recorded_events(sessions, event_type, tenant_id=tenant_id)
 
 
 def error_of(response: httpx.Response) -> dict[str, Any]:
