@@ -31,6 +31,7 @@ ISSUER = "millbook-identity"
 AUDIENCE = "millbook"
 ALGORITHM = "EdDSA"
 JWKS_PATH = "/.well-known/jwks.json"
+VERIFIED_CACHE_SIZE = 10_000
 ADMIN_SCOPE = "admin"
 PLATFORM_SCOPE_PREFIX = "platform:"
 
@@ -88,6 +89,7 @@ class JwksVerifier:
         self._fetched_at = 0.0
         self._min_refresh = min_refresh_interval_s
         self._lock = asyncio.Lock()
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @classmethod
     def from_url(cls, identity_url: str, client: httpx.AsyncClient) -> JwksVerifier:
@@ -103,6 +105,28 @@ class JwksVerifier:
         return cls(fetch)
 
     async def verify(self, token: str) -> Principal:
+        """The token's principal; a token verified before is not verified again until it expires.
+
+        A cached token is as good as a fresh check: its signature cannot change, and
+        a key stays published for as long as the tokens it signed can live.
+        Revocation of sessions and keys is checked by the caller on every request.
+        """
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at = cached
+            if time.time() < expires_at:
+                return principal
+            del self._verified[token]
+        principal = await self._verify_signature(token)
+        self._remember(token, principal)
+        return principal
+
+    def _remember(self, token: str, principal: Principal) -> None:
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))  # the oldest entry
+        self._verified[token] = (principal, float(principal.claims["exp"]))
+
+    async def _verify_signature(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

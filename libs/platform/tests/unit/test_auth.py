@@ -77,3 +77,22 @@ async def test_identity_down_is_unavailable_not_a_bad_token_and_is_not_asked_eve
     with pytest.raises(AuthInvalid):
         await verifier.verify(token)
     assert len(calls) == 1
+
+
+async def test_a_verified_token_is_not_verified_again_until_it_expires(monkeypatch):
+    import jwt as pyjwt
+
+    keys = TestKey()
+    verifier = JwksVerifier(keys.fetch)
+    token = keys.token(ttl_s=60)
+    decodes = []
+    real_decode = pyjwt.decode
+    monkeypatch.setattr(pyjwt, "decode", lambda *a, **k: decodes.append(1) or real_decode(*a, **k))
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) == first
+    assert len(decodes) == 1
+    # Past its expiry the token is checked afresh (where PyJWT refuses an expired one).
+    later = first.claims["exp"] + 10
+    monkeypatch.setattr("millbook_platform.auth.time.time", lambda: later)
+    await verifier.verify(token)
+    assert len(decodes) == 2
