@@ -49,6 +49,25 @@ def record(
     return entry
 
 
+def record_own_account(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    action: str,
+    payload: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """An entry for something a person did to their own account (log in, reset a password)."""
+    return record(
+        session,
+        tenant_id=tenant_id,
+        action=action,
+        resource_type="user",
+        resource_id=user_id,
+        actor=f"user:{user_id}",
+        payload=payload,
+    )
+
+
 async def record_event(session: AsyncSession, payload: Any, envelope: Envelope) -> None:
     """The catch-all consumer's handler: one entry per event, whichever service sent it."""
     parsed = Actor.parse(envelope.actor)

@@ -108,14 +108,12 @@ async def login(
         raise AuthInvalid(INVALID_CREDENTIALS)
     await repository.forget_failures(session, user.tenant_id, user.id)
     issued = await open_session(session, user, policy, remember_me=remember_me)
-    audit.record(
+    audit.record_own_account(
         session,
-        tenant_id=user.tenant_id,
-        action=audit_actions.LOGIN_SUCCEEDED,
-        resource_type="user",
-        resource_id=user.id,
-        actor=f"user:{user.id}",
-        payload={"remember_me": remember_me},
+        user.id,
+        user.tenant_id,
+        audit_actions.LOGIN_SUCCEEDED,
+        {"remember_me": remember_me},
     )
     return issued
 
@@ -175,28 +173,18 @@ async def _record_failure(session: AsyncSession, user: User, policy: LockoutPoli
         session, LoginFailure(id=uuid.uuid4(), tenant_id=user.tenant_id, user_id=user.id)
     )
     await session.flush()
-    actor = f"user:{user.id}"
-    audit.record(
-        session,
-        tenant_id=user.tenant_id,
-        action=audit_actions.LOGIN_FAILED,
-        resource_type="user",
-        resource_id=user.id,
-        actor=actor,
-    )
+    audit.record_own_account(session, user.id, user.tenant_id, audit_actions.LOGIN_FAILED)
     failures = (await repository.recent_failures(session, [user.id], now - policy.lookback))[
         user.id
     ]
     until = locked_until(failures, now, policy)
     if until is not None:
-        audit.record(
+        audit.record_own_account(
             session,
-            tenant_id=user.tenant_id,
-            action=audit_actions.ACCOUNT_LOCKED,
-            resource_type="user",
-            resource_id=user.id,
-            actor=actor,
-            payload={"locked_until": until.isoformat()},
+            user.id,
+            user.tenant_id,
+            audit_actions.ACCOUNT_LOCKED,
+            {"locked_until": until.isoformat()},
         )
 
 

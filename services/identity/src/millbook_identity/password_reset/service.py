@@ -60,13 +60,8 @@ async def _issue(session: AsyncSession, user: User, *, source: str) -> None:
     )
     actor = f"user:{user.id}"
     record_event(session, event, tenant_id=user.tenant_id, source=source, actor=actor)
-    audit.record(
-        session,
-        tenant_id=user.tenant_id,
-        action=audit_actions.PASSWORD_RESET_REQUESTED,
-        resource_type="user",
-        resource_id=user.id,
-        actor=actor,
+    audit.record_own_account(
+        session, user.id, user.tenant_id, audit_actions.PASSWORD_RESET_REQUESTED
     )
 
 
@@ -96,12 +91,7 @@ async def confirm_reset(
     await revocation.revoke_all_of_user(
         session, user.tenant_id, user.id, reason="password_reset", source=source, actor=actor
     )
-    audit.record(
-        session,
-        tenant_id=user.tenant_id,
-        action=audit_actions.PASSWORD_RESET_CONFIRMED,
-        resource_type="user",
-        resource_id=user.id,
-        actor=actor,
+    audit.record_own_account(
+        session, user.id, user.tenant_id, audit_actions.PASSWORD_RESET_CONFIRMED
     )
     await session.flush()
