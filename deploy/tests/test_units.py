@@ -136,7 +136,7 @@ def test_default_specs_keep_start_order_and_migrate_only_services_with_a_db():
     assert specs[0].command[-5:] == ["--host", "127.0.0.1", "--port", "8001", "--no-access-log"]
     assert "millbook_identity.main:app" in specs[0].command
     assert specs[0].migrate is not None
-    assert specs[0].migrate[-3:] == ["services/identity/alembic.ini", "upgrade", "head"]
+    assert specs[0].migrate[-3:] == ["services/identity/alembic.ini", "upgrade", "heads"]
     with pytest.raises(ValueError, match="unknown service"):
         default_specs(dev_profile(), ["nope"])
 

@@ -81,7 +81,7 @@ def default_spec(profile: Profile, name: str) -> ServiceSpec:
     migrate = None
     if name in SERVICES_WITH_DB:
         ini = f"services/{name}/alembic.ini"
-        migrate = [sys.executable, "-m", "alembic", "-c", ini, "upgrade", "head"]
+        migrate = [sys.executable, "-m", "alembic", "-c", ini, "upgrade", "heads"]
     return ServiceSpec(
         name,
         port,

@@ -72,7 +72,7 @@ def migrate(service: str, database_url: str) -> None:
             "-c",
             f"services/{service}/alembic.ini",
             "upgrade",
-            "head",
+            "heads",
         ],
         cwd=root,
         env=env,

@@ -4,16 +4,10 @@ from decimal import Decimal
 
 import pytest
 
+from millbook_platform.money import LinePrice, document_amounts, line_amounts
 from millbook_sales.customers.domain import company_key
 from millbook_sales.leads.domain import next_assignee, split_name
-from millbook_sales.quotations.domain import (
-    IllegalStep,
-    LinePrice,
-    QuotationStatus,
-    document_amounts,
-    line_amounts,
-    next_status,
-)
+from millbook_sales.quotations.domain import IllegalStep, QuotationStatus, next_status
 
 
 def test_line_rounds_half_up_per_amount_and_taxes_the_discounted_amount():

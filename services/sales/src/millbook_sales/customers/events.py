@@ -11,8 +11,8 @@ from millbook_contracts.sales import (
     CustomerDeleted,
     CustomerUpdated,
 )
+from millbook_platform.money import round_money
 from millbook_sales.models import Customer
-from millbook_sales.money import round_money
 
 
 def _facts(customer: Customer, at: datetime) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 
-from millbook_sales.api_types import (
+from millbook_platform.api_types import (
     Address,
     CurrencyCode,
     Email,
@@ -17,8 +17,8 @@ from millbook_sales.api_types import (
     PaymentTerms,
     Text50,
 )
+from millbook_platform.money import money_text
 from millbook_sales.customers.domain import CustomerStatus
-from millbook_sales.money import money_text
 
 CustomerCode = Annotated[
     str,

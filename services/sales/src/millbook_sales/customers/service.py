@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_platform.db import utcnow
 from millbook_platform.errors import Conflict, NotFound, ValidationFailed, field_error
+from millbook_platform.numbering import next_number
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
 from millbook_sales.customers import domain, events, repository
 from millbook_sales.customers.repository import CustomerFilters
 from millbook_sales.customers.schemas import REQUIRED_FIELDS, CustomerCreate, CustomerUpdate
-from millbook_sales.models import Customer
-from millbook_sales.numbering import next_number
+from millbook_sales.models import Customer, DocumentCounter
 
 # The fields a client writes; PUT replaces all of them, PATCH the ones it sends.
 WRITABLE = tuple(CustomerCreate.model_fields)
@@ -163,7 +163,9 @@ def _snapshot(customer: Customer) -> dict[str, Any]:
 async def _generate_code(session: AsyncSession, tenant_id: uuid.UUID) -> str:
     # A code typed by hand may already hold the next number; skip past it.
     while True:
-        code = domain.generated_code(await next_number(session, tenant_id, domain.CODE_SERIES))
+        code = domain.generated_code(
+            await next_number(session, DocumentCounter, tenant_id, domain.CODE_SERIES)
+        )
         if not await repository.code_taken(session, tenant_id, code):
             return code
 

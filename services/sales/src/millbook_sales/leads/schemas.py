@@ -9,9 +9,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 
-from millbook_sales.api_types import CurrencyCode, Email, Name, Text50
+from millbook_platform.api_types import CurrencyCode, Email, Name, Text50
+from millbook_platform.money import money_text
 from millbook_sales.leads.domain import LeadSource, LeadStatus
-from millbook_sales.money import money_text
 
 Amount = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
 Notes = Annotated[str, StringConstraints(max_length=5000)]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Integer, Numeric, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import Uuid
+from sqlalchemy import Numeric
+from sqlalchemy.orm import DeclarativeBase
 
 from millbook_platform.db import new_metadata
+from millbook_platform.numbering import DocumentCounterColumns
 
 # Amounts keep four places so unit prices may be finer than a cent; what a client
 # sees is rounded to the currency's minor unit.
@@ -23,16 +22,5 @@ class Base(DeclarativeBase):
     type_annotation_map = {Decimal: Money}
 
 
-class DocumentCounter(Base):
-    """The last number handed out in one series (`customer`, `quotation`, `order`) and period.
-
-    Incremented inside the business transaction, whose row lock makes numbers gap-free:
-    a rolled-back transaction gives its number back.
-    """
-
-    __tablename__ = "document_counters"
-
-    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    series: Mapped[str] = mapped_column(String(40), primary_key=True)
-    period: Mapped[int] = mapped_column(Integer, primary_key=True)  # the year, or 0
-    last_value: Mapped[int] = mapped_column(BigInteger)
+class DocumentCounter(DocumentCounterColumns, Base):
+    """Sales' series: `customer`, `quotation`, `order`."""

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, field_serializer
 
-from millbook_sales.money import money_text
+from millbook_platform.money import money_text
 
 
 class Opportunity(BaseModel):

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from millbook_contracts.base import Event
 from millbook_platform.db import utcnow
 from millbook_platform.errors import Conflict, InvalidTransition, NotFound, field_error
+from millbook_platform.numbering import document_number, next_number
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
 from millbook_sales.customers.service import get_customer
-from millbook_sales.models import Order, OrderLine, Quotation
-from millbook_sales.numbering import document_number, next_number
+from millbook_sales.models import DocumentCounter, Order, OrderLine, Quotation
 from millbook_sales.orders import domain, events, repository
 from millbook_sales.orders.schemas import OrderCreate
 from millbook_sales.quotations.domain import QuotationStatus
@@ -89,7 +89,9 @@ async def create_order(
             "This quotation already has an order.",
             details=[field_error("quotation_id", "already ordered")],
         )
-    number = await next_number(session, tenant_id, NUMBER_SERIES, body.order_date.year)
+    number = await next_number(
+        session, DocumentCounter, tenant_id, NUMBER_SERIES, body.order_date.year
+    )
     order = _order_from(
         quotation, body, document_number(NUMBER_PREFIX, body.order_date.year, number)
     )

@@ -15,8 +15,8 @@ from millbook_contracts.sales import (
     QuotationRejected,
     QuotationSent,
 )
+from millbook_platform.money import round_money
 from millbook_sales.models import Customer, OrderLine, Quotation, QuotationLine
-from millbook_sales.money import round_money
 
 
 def document_lines(

@@ -17,8 +17,8 @@ from pydantic import (
     field_validator,
 )
 
-from millbook_sales.api_types import CurrencyCode, Name, PaymentTerms
-from millbook_sales.money import money_text, price_text, quantity_text
+from millbook_platform.api_types import CurrencyCode, Name, PaymentTerms
+from millbook_platform.money import money_text, price_text, quantity_text
 from millbook_sales.quotations.domain import QuotationStatus
 
 LongText = Annotated[str, StringConstraints(max_length=10000)]

@@ -8,15 +8,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from millbook_platform import money
 from millbook_platform.db import utcnow
 from millbook_platform.errors import InvalidTransition, NotFound, field_error
+from millbook_platform.money import LinePrice
+from millbook_platform.numbering import document_number, next_number
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
 from millbook_sales.customers.service import get_customer
-from millbook_sales.models import Quotation, QuotationLine
-from millbook_sales.numbering import document_number, next_number
+from millbook_sales.models import DocumentCounter, Quotation, QuotationLine
 from millbook_sales.quotations import domain, events, repository
-from millbook_sales.quotations.domain import LinePrice, QuotationStatus
+from millbook_sales.quotations.domain import QuotationStatus
 from millbook_sales.quotations.repository import QuotationFilters
 from millbook_sales.quotations.schemas import LineItemIn, QuotationCreate
 
@@ -97,7 +99,7 @@ async def send_quotation(
     quotation = current.quotation
     now = utcnow()
     if quotation.quote_number is None:  # numbered at first send, gap-free per year
-        number = await next_number(session, tenant_id, NUMBER_SERIES, now.year)
+        number = await next_number(session, DocumentCounter, tenant_id, NUMBER_SERIES, now.year)
         quotation.quote_number = document_number(NUMBER_PREFIX, now.year, number)
     quotation.sent_at = now
     await session.flush()
@@ -188,7 +190,7 @@ def _price(quotation: Quotation, items: Sequence[LineItemIn]) -> list[QuotationL
     currency = quotation.currency_code
     lines = []
     for number, item in enumerate(items, start=1):
-        amounts = domain.line_amounts(_price_of(item), currency)
+        amounts = money.line_amounts(_price_of(item), currency)
         line = QuotationLine(
             id=uuid.uuid4(),
             tenant_id=quotation.tenant_id,
@@ -198,7 +200,7 @@ def _price(quotation: Quotation, items: Sequence[LineItemIn]) -> list[QuotationL
             **vars(amounts),
         )
         lines.append(line)
-    total = domain.document_amounts([_price_of(item) for item in items], currency)
+    total = money.document_amounts([_price_of(item) for item in items], currency)
     for name, value in vars(total).items():
         setattr(quotation, name, value)
     return lines

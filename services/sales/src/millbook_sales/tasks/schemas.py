@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from millbook_sales.api_types import Name
+from millbook_platform.api_types import Name
 from millbook_sales.tasks.domain import RelatedType, TaskPriority, TaskStatus
 
 Description = Annotated[str, StringConstraints(max_length=5000)]

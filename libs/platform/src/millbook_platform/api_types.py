@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from millbook_sales.iso_codes import COUNTRY_CODES, CURRENCY_MINOR_UNITS
+from millbook_platform.iso_codes import COUNTRY_CODES, CURRENCY_MINOR_UNITS
 
 _NET_TERMS = re.compile(r"^Net (\d{1,3})$")
 
