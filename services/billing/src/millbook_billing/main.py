@@ -1,12 +1,6 @@
-"""The billing HTTP app (features arrive with the billing issue)."""
+"""The billing process for uvicorn: `millbook_billing.main:app`."""
 
+from millbook_billing.bootstrap import build_app
 from millbook_billing.config import Settings
-from millbook_platform.app import ServiceSpec, create_app
 
-app = create_app(
-    Settings(),  # database_url comes from the environment
-    ServiceSpec(
-        title="Millbook billing",
-        description="Invoices, payments, expenses, the double-entry ledger and financial reports.",
-    ),
-)
+app = build_app(Settings())  # database_url comes from the environment

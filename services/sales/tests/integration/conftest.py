@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ from millbook_platform.auth import JwksVerifier
 from millbook_sales.bootstrap import build_app
 from millbook_sales.config import Settings
 from millbook_testing.apps import in_process, recorded_events
+from millbook_testing.callers import Caller
 from millbook_testing.tokens import TestKey
 
 KEY = TestKey()
@@ -57,56 +57,14 @@ def sessions(app: FastAPI, http: httpx.AsyncClient) -> async_sessionmaker[AsyncS
     return app.state.sessions
 
 
-@dataclass
-class Caller:
-    """A user of one tenant calling the API with the given scopes."""
-
-    http: httpx.AsyncClient
-    tenant_id: uuid.UUID
-    user_id: uuid.UUID
-    scope: str = "admin"
-
-    def headers(self) -> dict[str, str]:
-        token = KEY.token(tid=str(self.tenant_id), sub=str(self.user_id), scope=self.scope)
-        return {"Authorization": f"Bearer {token}"}
-
-    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.request(method, path, headers=self.headers(), **kwargs)
-
-    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("GET", path, **kwargs)
-
-    async def post(self, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
-        return await self.request("POST", path, json=json, **kwargs)
-
-    async def put(self, path: str, json: Any = None) -> httpx.Response:
-        return await self.request("PUT", path, json=json)
-
-    async def patch(self, path: str, json: Any = None) -> httpx.Response:
-        return await self.request("PATCH", path, json=json)
-
-    async def delete(self, path: str) -> httpx.Response:
-        return await self.request("DELETE", path)
-
-    def as_scope(self, scope: str) -> Caller:
-        return Caller(self.http, self.tenant_id, self.user_id, scope)
-
-    async def created(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST that must succeed with 201; returns `data`."""
-        response = await self.post(path, body)
-        assert response.status_code == 201, response.text
-        data: dict[str, Any] = response.json()["data"]
-        return data
-
-
 @pytest.fixture
 def caller(http: httpx.AsyncClient) -> Caller:
-    return Caller(http, uuid.uuid4(), uuid.uuid4())
+    return Caller(http, KEY, uuid.uuid4(), uuid.uuid4())
 
 
 @pytest.fixture
 def other_tenant(http: httpx.AsyncClient) -> Caller:
-    return Caller(http, uuid.uuid4(), uuid.uuid4())
+    return Caller(http, KEY, uuid.uuid4(), uuid.uuid4())
 
 
 async def events_of(
@@ -114,12 +72,3 @@ async def events_of(
 ) -> list[dict[str, Any]]:
     """Payloads of the tenant's outbox rows of one type, oldest first."""
     return await recorded_events(sessions, event_type, tenant_id=tenant_id)
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    error: dict[str, Any] = response.json()["error"]
-    return error
-
-
-def fields_named(response: httpx.Response) -> set[str]:
-    return {detail["field"] for detail in error_of(response)["details"]}

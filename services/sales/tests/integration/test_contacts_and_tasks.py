@@ -5,8 +5,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from millbook_sales.tasks.reminders import send_due_reminders
+from millbook_testing.callers import error_of, fields_named
 
-from .conftest import error_of, events_of, fields_named
+from .conftest import events_of
 
 SOURCE = "/millbook/sales"
 

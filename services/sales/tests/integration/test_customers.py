@@ -3,7 +3,9 @@
 import asyncio
 import uuid
 
-from .conftest import Caller, error_of, events_of, fields_named
+from millbook_testing.callers import Caller, error_of, fields_named
+
+from .conftest import events_of
 
 ACME = {
     "name": "Acme Manufacturing",

@@ -10,10 +10,11 @@ import pytest
 from millbook_contracts.events import RoleChanged, UserCreated, UserDeactivated
 from millbook_platform.consumer import Subscription
 from millbook_sales.consumers import USERS, users_consumer
+from millbook_testing.callers import error_of
 from millbook_testing.kafka import produce
 from millbook_testing.waiting import eventually
 
-from .conftest import error_of, events_of
+from .conftest import events_of
 
 
 def user_created(tenant: uuid.UUID, roles: list[str], user_id: uuid.UUID | None = None):

@@ -2,7 +2,9 @@
 
 from datetime import UTC, datetime
 
-from .conftest import error_of, events_of
+from millbook_testing.callers import error_of
+
+from .conftest import events_of
 
 YEAR = datetime.now(UTC).year
 LINES = [{"product_name": "Bracket", "quantity": 10, "unit_price": "12.345", "tax_rate": "0.1"}]

@@ -4,7 +4,9 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-from .conftest import error_of, events_of, fields_named
+from millbook_testing.callers import error_of, fields_named
+
+from .conftest import events_of
 
 YEAR = datetime.now(UTC).year
 

@@ -1,9 +1,0 @@
-"""Billing' tables. Features arrive with the billing issue."""
-
-from sqlalchemy.orm import DeclarativeBase
-
-from millbook_platform.db import new_metadata
-
-
-class Base(DeclarativeBase):
-    metadata = new_metadata()
