@@ -33,7 +33,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -75,9 +75,33 @@ class Result:
     p99_ms: float
     requests: int
     errors: int
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # per request, by server process
 
 
 # -- processes --------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used: less noisy than wall time on a shared machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def pid_running(module: str, port: int) -> int:
+    """The pid of the uvicorn process serving `module` on `port`."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [a.decode(errors="replace") for a in argv]
+        if any(module in w for w in words) and str(port) in words:
+            return int(entry.name)
+    raise RuntimeError(f"no process serves {module} on port {port}")
 
 
 def free_port() -> int:
@@ -88,7 +112,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(command: list[str], env: dict[str, str], url: str, probe: str) -> Iterator[str]:
+def running(
+    command: list[str], env: dict[str, str], url: str, probe: str
+) -> Iterator[tuple[str, int]]:
     """A process we start, waited on until `url + probe` answers, and stopped afterwards."""
     # Its output goes to a file: an unread pipe would fill and stall the process.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
@@ -113,7 +139,7 @@ def running(command: list[str], env: dict[str, str], url: str, probe: str) -> It
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{url} did not answer within 30 s") from None
                 time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
@@ -242,12 +268,28 @@ def report(results: dict[str, Result], tool: str, concurrency: int, seconds: int
         f"ceiling: bare uvicorn hello {hello.rps:,.0f} requests/s; direct identity is "
         f"{direct.rps / hello.rps:.2f} x, the gateway {gateway.rps / hello.rps:.2f} x of it"
     )
+    service_cpu = direct.cpu_ms["identity"]
+    edge_cpu = gateway.cpu_ms["gateway"]
+    console.print(
+        f"cpu per request: identity {service_cpu:.2f} ms direct; through the gateway, "
+        f"gateway {edge_cpu:.2f} ms + identity {gateway.cpu_ms['identity']:.2f} ms"
+    )
+    console.print(
+        f"gateway: costs {edge_cpu / service_cpu:.2f} x the service's CPU per request; "
+        f"where CPU is the limit that allows {service_cpu / (service_cpu + edge_cpu):.2f} x "
+        "direct throughput (noise-robust; wall-clock ratios above move with the machine's load)"
+    )
     if any(r.errors for r in results.values()):
         console.print("[red]Some requests failed; the numbers above are not comparable.")
 
 
 async def measure_all(
-    targets: dict[str, str], token: str, concurrency: int, seconds: int, tool: str
+    targets: dict[str, str],
+    token: str,
+    concurrency: int,
+    seconds: int,
+    tool: str,
+    watched: dict[str, int],
 ) -> dict[str, Result]:
     load = wrk if tool == "wrk" else python_load
     results: dict[str, Result] = {}
@@ -257,11 +299,15 @@ async def measure_all(
             task = progress.add_task(f"{name:<8} {url}", total=seconds + 2)
             await load(name, url, token, concurrency, 2)  # warm-up: pools, JWKS, caches
             progress.advance(task, 2)
+            before = {server: cpu_seconds(pid) for server, pid in watched.items()}
             run = asyncio.create_task(load(name, url, token, concurrency, seconds))
             while not run.done():
                 await asyncio.sleep(0.25)
                 progress.advance(task, 0.25)
-            results[name] = run.result()
+            result = run.result()
+            used = {s: cpu_seconds(pid) - before[s] for s, pid in watched.items()}
+            per_request = {s: 1000 * cpu / max(result.requests, 1) for s, cpu in used.items()}
+            results[name] = replace(result, cpu_ms=per_request)
             progress.update(task, completed=seconds + 2)
     return results
 
@@ -282,16 +328,20 @@ def main() -> int:
     command, env = gateway_process(profile, organization)
     gateway = f"http://127.0.0.1:{command[command.index('--port') + 1]}"
     hello = hello_process()
+    identity_pid = pid_running("millbook_identity", profile.port_of("identity"))
     with (
-        running(command, env, gateway, "/health/live") as gateway_url,
-        running(hello, {}, f"http://127.0.0.1:{hello[-1]}", "/") as hello_url,
+        running(command, env, gateway, "/health/live") as (gateway_url, gateway_pid),
+        running(hello, {}, f"http://127.0.0.1:{hello[-1]}", "/") as (hello_url, _),
     ):
         targets = {
             "direct": f"{service_url(profile, 'identity')}{PATH}",
             "gateway": f"{gateway_url}{PATH}",
             "hello": hello_url,
         }
-        results = asyncio.run(measure_all(targets, token, args.concurrency, args.seconds, tool))
+        watched = {"identity": identity_pid, "gateway": gateway_pid}
+        results = asyncio.run(
+            measure_all(targets, token, args.concurrency, args.seconds, tool, watched)
+        )
     report(results, tool, args.concurrency, args.seconds)
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-import httpx
+import aiohttp
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -18,18 +18,18 @@ READY_TIMEOUT_S = 2.0
 CONSUMER_STALL_S = 15.0
 
 
-async def upstream_state(client: httpx.AsyncClient) -> str:
+async def upstream_state(upstreams: Upstreams, service: str) -> str:
     """`ready`, `not_ready` (it answered, but not 200) or `unreachable`."""
     try:
-        response = await client.get("/health/ready", timeout=READY_TIMEOUT_S)
-    except httpx.HTTPError:
+        status, _ = await upstreams.get_json(service, "/health/ready", READY_TIMEOUT_S)
+    except (aiohttp.ClientError, TimeoutError):
         return "unreachable"
-    return "ready" if response.status_code == 200 else "not_ready"
+    return "ready" if status == 200 else "not_ready"
 
 
 async def readiness(upstreams: Upstreams) -> dict[str, str]:
     names = upstreams.names()
-    states = await asyncio.gather(*(upstream_state(upstreams.client(n)) for n in names))
+    states = await asyncio.gather(*(upstream_state(upstreams, n) for n in names))
     return dict(zip(names, states, strict=True))
 
 

@@ -19,7 +19,7 @@ from millbook_gateway.health import health_router
 from millbook_gateway.limits import RequestLimits
 from millbook_gateway.middleware import RateLimitHeadersMiddleware, SecurityHeadersMiddleware
 from millbook_gateway.openapi import MergedOpenApi, docs_router
-from millbook_gateway.proxy import Upstreams
+from millbook_gateway.proxy import ConnectorFactory, Upstreams, keepalive_connector
 from millbook_gateway.quotas import QuotaRules
 from millbook_gateway.ratelimit import Counters, MemoryCounters
 from millbook_gateway.ratelimit_redis import RedisCounters
@@ -49,13 +49,14 @@ def _lifespan(
     settings: GatewaySettings,
     verifier: JwksVerifier | None,
     transport: httpx.AsyncBaseTransport | None,
+    connector: ConnectorFactory,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upstreams = Upstreams(
             settings.upstreams,
             timeout_s=settings.upstream_timeout_s,
-            transport=transport,
+            connector=connector,
             breaker_failures=settings.breaker_failures,
             breaker_cool_down_s=settings.breaker_cool_down_s,
         )
@@ -111,8 +112,9 @@ def build_app(
     *,
     verifier: JwksVerifier | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    connector: ConnectorFactory = keepalive_connector,
 ) -> FastAPI:
-    """The gateway; tests inject a verifier and an httpx transport."""
+    """The gateway; tests inject a verifier, identity's httpx transport, the upstream connector."""
     configure_logging(settings.service_name, settings.log_level)
     configure_tracing(settings.service_name, settings.otel_exporter)
     app = FastAPI(
@@ -120,7 +122,7 @@ def build_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
-        lifespan=_lifespan(settings, verifier, transport),
+        lifespan=_lifespan(settings, verifier, transport, connector),
     )
     install_error_handlers(app)
     app.include_router(health_router(settings.service_name))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
-import httpx
+import aiohttp
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -19,14 +18,13 @@ FETCH_TIMEOUT_S = 2.0
 INCOMPLETE_TTL_S = 5.0
 
 
-async def fetch_openapi(client: httpx.AsyncClient) -> Document | None:
+async def fetch_openapi(upstreams: Upstreams, service: str) -> Document | None:
     """A service's own document, or None when it cannot be had right now."""
     try:
-        response = await client.get("/openapi.json", timeout=FETCH_TIMEOUT_S)
-        doc: Any = response.json() if response.status_code == 200 else None
-    except (httpx.HTTPError, ValueError):
+        status, doc = await upstreams.get_json(service, "/openapi.json", FETCH_TIMEOUT_S)
+    except (aiohttp.ClientError, TimeoutError):
         return None
-    return doc if isinstance(doc, dict) else None
+    return doc if status == 200 and isinstance(doc, dict) else None
 
 
 class MergedOpenApi:
@@ -49,7 +47,7 @@ class MergedOpenApi:
 
     async def _build(self) -> Document:
         names = self._upstreams.names()
-        fetched = await asyncio.gather(*(fetch_openapi(self._upstreams.client(n)) for n in names))
+        fetched = await asyncio.gather(*(fetch_openapi(self._upstreams, n) for n in names))
         docs = {name: doc for name, doc in zip(names, fetched, strict=True) if doc is not None}
         missing = [name for name, doc in zip(names, fetched, strict=True) if doc is None]
         return merge_openapi(docs, unavailable=missing)

@@ -9,16 +9,25 @@ from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 
 _configured = False
 
 
 def configure_tracing(service_name: str, exporter: str = "none") -> None:
-    """Install a tracer provider once per process; spans are exported only on request."""
+    """Install a tracer provider once per process; spans are exported only on request.
+
+    Without an exporter nothing would read a recorded span, so none is recorded:
+    trace and span ids are still made and propagated (logs and `traceparent` keep
+    them), at a fraction of a recording span's cost on every request.
+    """
     global _configured
     if _configured:
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service_name}),
+        sampler=ALWAYS_OFF if exporter == "none" else ALWAYS_ON,
+    )
     if exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)
