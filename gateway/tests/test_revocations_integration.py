@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from millbook_contracts.envelope import Envelope
 from millbook_contracts.events import ApiKeyRevoked, Event, SessionRevoked
 from millbook_gateway.main import build_app
+from millbook_gateway.revocations import consumer_name
 from millbook_testing.infra import Infra
 from millbook_testing.kafka import produce
 from millbook_testing.waiting import eventually
@@ -86,7 +88,7 @@ async def refused_within(
 @pytest.fixture(scope="module")
 async def gateway(stack: Stack, infra: Infra) -> AsyncIterator[httpx.AsyncClient]:
     async with kafka_gateway(stack, infra) as client:
-        # Joining a new consumer group takes a moment; measure only once it consumes.
+        # Fetching metadata and seeking takes a moment; measure only once it consumes.
         session, headers = session_token(stack.signer)
         await publish(infra.kafka_bootstrap, session_revoked(session), uuid.uuid4())
         await refused_within(client, headers, within_s=30)
@@ -147,3 +149,14 @@ async def test_a_restarted_gateway_learns_revocations_of_still_valid_tokens(
         ready = (await restarted.get("/health/ready")).json()
         assert ready["revocations"] == "consuming"
         assert (await restarted.get("/v1/invoices", headers=old_headers)).status_code == 200
+
+
+async def test_gateways_join_no_consumer_group(infra: Infra, gateway: httpx.AsyncClient) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    await admin.start()
+    try:
+        groups = [group_id for group_id, _ in await admin.list_consumer_groups()]
+    finally:
+        await admin.close()
+    ours = consumer_name()  # this process's gateways; earlier runs' groups may linger
+    assert not [g for g in groups if ours in g]

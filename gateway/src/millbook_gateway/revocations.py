@@ -4,10 +4,11 @@
 then on, not at expiry. `identity.api_key.revoked` drops the key's cached
 resolution, so the next call asks identity again (and is refused).
 
-Every gateway process reads every revocation, so each runs its own consumer
-group; a new group starts at the earliest offset, so a restarted gateway learns
-the revocations of tokens that are still valid. It keeps only those younger than
-the longest access-token lifetime: an older session's tokens have all expired.
+Every gateway process reads every revocation, so none joins a consumer group:
+each is assigned every partition and, at each start, reads from one access-token
+lifetime ago, so a restarted gateway learns the revocations of tokens that are
+still valid, and a stopped one leaves no group behind. It keeps only revocations
+younger than that lifetime: an older session's tokens have all expired.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class RevokedSessions:
     """Session ids whose tokens are refused, each kept while such a token could still be valid."""
 
     def __init__(self, *, keep_s: float, clock: Clock = time.time) -> None:
-        self._keep_s = keep_s
+        self.keep_s = keep_s
         self._clock = clock
         self._revoked: dict[uuid.UUID, float] = {}
         self._swept_at = clock()
@@ -42,12 +43,12 @@ class RevokedSessions:
         now = self._clock()
         self._sweep(now)
         at = revoked_at.timestamp()
-        if now - at < self._keep_s:
+        if now - at < self.keep_s:
             self._revoked[session_id] = at
 
     def __contains__(self, session_id: object) -> bool:
         at = self._revoked.get(session_id) if isinstance(session_id, uuid.UUID) else None
-        return at is not None and self._clock() - at < self._keep_s
+        return at is not None and self._clock() - at < self.keep_s
 
     def __len__(self) -> int:
         return len(self._revoked)
@@ -56,12 +57,12 @@ class RevokedSessions:
         if now - self._swept_at < SWEEP_EVERY_S:
             return
         self._swept_at = now
-        self._revoked = {s: at for s, at in self._revoked.items() if now - at < self._keep_s}
+        self._revoked = {s: at for s, at in self._revoked.items() if now - at < self.keep_s}
 
 
 def consumer_name() -> str:
-    """Unique per gateway instance (even two in one process), so each sees every event."""
-    return f"revocations-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    """Names this gateway's client in the broker's logs and metrics."""
+    return f"revocations-{socket.gethostname()}-{os.getpid()}"
 
 
 def revocation_consumer(
@@ -87,4 +88,5 @@ def revocation_consumer(
             (SessionRevoked, session_revoked), (ApiKeyRevoked, api_key_revoked)
         ),
         topics=[IDENTITY_SESSION.name, IDENTITY_API_KEY.name],
+        replay_since_s=sessions.keep_s,
     )

@@ -31,6 +31,7 @@ from millbook_contracts.topics import DLQ_SUFFIX
 from millbook_platform import metrics
 from millbook_platform.db import unit_of_work
 from millbook_platform.kafka import (
+    assigned_consumer,
     manual_commit_consumer,
     reliable_producer,
     start_with_retry,
@@ -45,6 +46,7 @@ log = logging.getLogger("millbook.consumer")
 # (session, payload, envelope); the session is None for a consumer without a database.
 Handler = Callable[[Any, Any, Envelope], Awaitable[None]]
 
+TOPIC_WAIT_S = 1.0
 COMMIT_TIMEOUT_S = 30.0
 
 
@@ -91,8 +93,15 @@ class EventConsumer:
         subscriptions: Mapping[str, Subscription],
         topics: list[str],
         retry: RetryPolicy | None = None,
+        replay_since_s: float | None = None,
     ) -> None:
+        """`replay_since_s` runs it outside any consumer group, reading every partition from
+        that many seconds ago at each start: for state each process keeps in memory (the
+        gateway's revocations), which needs recent events again after a restart and
+        leaves no group behind.
+        """
         self.name = name
+        self._replay_since_s = replay_since_s
         self._service = service_name
         self._bootstrap = bootstrap_servers
         self._sessions = sessions
@@ -121,16 +130,20 @@ class EventConsumer:
             await asyncio.sleep(delay)
 
     async def _run_once(self) -> None:
-        consumer = manual_commit_consumer(
-            self._bootstrap,
-            group_id=self.group_id,
-            topics=self._topics,
-            client_id=f"{self.group_id}-consumer",
+        client_id = f"{self.group_id}-consumer"
+        consumer = (
+            manual_commit_consumer(
+                self._bootstrap, group_id=self.group_id, topics=self._topics, client_id=client_id
+            )
+            if self._replay_since_s is None
+            else assigned_consumer(self._bootstrap, client_id=client_id)
         )
         dlq = reliable_producer(self._bootstrap, client_id=f"{self.group_id}-dlq")
         await start_with_retry(dlq, f"{self.group_id} dead-letter producer")
         await start_with_retry(consumer, f"{self.group_id} consumer")
         try:
+            if self._replay_since_s is not None:
+                await self._assign_since(consumer, self._replay_since_s)
             await self._consume(consumer, dlq)
         finally:
             await stop_quietly(consumer)
@@ -147,9 +160,34 @@ class EventConsumer:
                 await self._commit(consumer, partition, records[-1].offset + 1)
                 self._report_lag(consumer, partition, records[-1].offset)
 
+    async def _assign_since(self, consumer: AIOKafkaConsumer, seconds: float) -> None:
+        """Every partition of the topics, each from its first event of the last `seconds`."""
+        partitions = await self._partitions(consumer)
+        consumer.assign(partitions)
+        since_ms = int((time.time() - seconds) * 1000)
+        found = await consumer.offsets_for_times({p: since_ms for p in partitions})
+        for partition in partitions:
+            at = found.get(partition)
+            if at is None:
+                await consumer.seek_to_end(partition)  # nothing that recent: only what comes
+            else:
+                consumer.seek(partition, at.offset)
+
+    async def _partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        """The topics' partitions, waiting for topics that do not exist yet."""
+        while True:
+            cluster = await consumer._client.fetch_all_metadata()
+            found = {t: cluster.partitions_for_topic(t) or set() for t in self._topics}
+            if all(found.values()):
+                return [TopicPartition(t, n) for t, numbers in found.items() for n in numbers]
+            self.last_poll_at = time.time()  # waiting, not stuck
+            await asyncio.sleep(TOPIC_WAIT_S)
+
     async def _commit(
         self, consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int
     ) -> None:
+        if self._replay_since_s is not None:
+            return  # outside a group there is nothing to commit to
         try:
             await asyncio.wait_for(consumer.commit({partition: offset}), COMMIT_TIMEOUT_S)
         except (CommitFailedError, TimeoutError) as exc:

@@ -47,6 +47,19 @@ def manual_commit_consumer(
     )
 
 
+def assigned_consumer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaConsumer:
+    """A consumer outside any group: it is assigned partitions and commits nothing."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        client_id=client_id,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        max_poll_records=200,
+        metadata_max_age_ms=10000,
+    )
+
+
 async def start_with_retry(client: AIOKafkaProducer | AIOKafkaConsumer, what: str) -> None:
     """Start a client, waiting out a broker that is not up yet."""
     delay = 0.2
