@@ -177,6 +177,51 @@ class TaskReminderDue(Event):
         return str(self.task_id)
 
 
+class _TaskFacts(Event):
+    """The task as it is after the change."""
+
+    task_id: uuid.UUID
+    title: str
+    description: str | None = None
+    due_at: datetime | None = None
+    remind_at: datetime | None = None
+    priority: str  # low | normal | high | urgent
+    status: str  # open | in_progress | done | cancelled
+    assigned_to: uuid.UUID | None = None
+    related_type: str | None = None
+    related_id: uuid.UUID | None = None
+    occurred_at: datetime
+
+    def subject(self) -> str:
+        return str(self.task_id)
+
+
+class TaskCreated(_TaskFacts):
+    """A task was created."""
+
+    event_type: ClassVar[str] = "sales.task.created"
+
+
+class TaskUpdated(_TaskFacts):
+    """A task's details changed; `changed` names the fields that did."""
+
+    event_type: ClassVar[str] = "sales.task.updated"
+
+    changed: list[str]
+
+
+class TaskCompleted(_TaskFacts):
+    """A task was marked done."""
+
+    event_type: ClassVar[str] = "sales.task.completed"
+
+
+class TaskDeleted(_TaskFacts):
+    """A task was deleted; the payload is the task as it was."""
+
+    event_type: ClassVar[str] = "sales.task.deleted"
+
+
 # Leads -------------------------------------------------------------------------------
 
 
@@ -240,6 +285,98 @@ class OpportunityCreated(Event):
 
     def subject(self) -> str:
         return str(self.opportunity_id)
+
+
+class _OpportunityFacts(Event):
+    """The opportunity as it is after the change."""
+
+    opportunity_id: uuid.UUID
+    opportunity_name: str
+    customer_id: uuid.UUID
+    estimated_value: Decimal | None = None
+    currency_code: str
+    stage: str
+    status: str
+    probability: Decimal | None = None
+    expected_close_date: date | None = None
+    source: str | None = None
+    assigned_to: uuid.UUID | None = None
+    lost_reason: str | None = None
+    occurred_at: datetime
+
+    def subject(self) -> str:
+        return str(self.opportunity_id)
+
+
+class OpportunityUpdated(_OpportunityFacts):
+    """Fields of an opportunity changed; `changed_fields` names them."""
+
+    event_type: ClassVar[str] = "sales.opportunity.updated"
+
+    changed_fields: list[str]
+
+
+class OpportunityStageChanged(_OpportunityFacts):
+    """An opportunity moved from one stage to another (forward, back, closed or reopened)."""
+
+    event_type: ClassVar[str] = "sales.opportunity.stage_changed"
+
+    from_stage: str
+    to_stage: str
+    days_in_previous_stage: Decimal
+    changed_by: str | None = None
+
+
+class OpportunityWon(_OpportunityFacts):
+    """An opportunity closed won."""
+
+    event_type: ClassVar[str] = "sales.opportunity.won"
+
+
+class OpportunityLost(_OpportunityFacts):
+    """An opportunity closed lost; `lost_reason` says why."""
+
+    event_type: ClassVar[str] = "sales.opportunity.lost"
+
+
+class OpportunityDeleted(_OpportunityFacts):
+    """An open opportunity was removed from the pipeline (soft delete)."""
+
+    event_type: ClassVar[str] = "sales.opportunity.deleted"
+
+
+class PricedLine(BaseModel):
+    """How one quotation line's price was calculated."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_number: int
+    material_type: str
+    machining_complexity: str
+    quantity: Decimal
+    machining_hours: Decimal
+    material_cost: Decimal
+    total_cost: Decimal
+    unit_price: Decimal
+    margin_percent: Decimal
+    estimate_source: str
+    confidence_score: Decimal
+
+
+class QuotationPriced(Event):
+    """Calculated prices were written into a draft quotation's lines."""
+
+    event_type: ClassVar[str] = "sales.quotation.priced"
+
+    quotation_id: uuid.UUID
+    customer_id: uuid.UUID
+    priced_lines: list[PricedLine]
+    lines: list[DocumentLine]
+    totals: DocumentTotals
+    occurred_at: datetime
+
+    def subject(self) -> str:
+        return str(self.quotation_id)
 
 
 # Quotations --------------------------------------------------------------------------
@@ -308,6 +445,21 @@ class QuotationExpired(_QuotationFacts):
     event_type: ClassVar[str] = "sales.quotation.expired"
 
     quote_number: str
+
+
+class QuotationUpdated(_QuotationFacts):
+    """A draft quotation was edited (PUT or PATCH); it carries the lines as they are now."""
+
+    event_type: ClassVar[str] = "sales.quotation.updated"
+
+    changed: list[str]
+    lines: list[DocumentLine]
+
+
+class QuotationDeleted(_QuotationFacts):
+    """A draft quotation was deleted; the payload is the draft as it was."""
+
+    event_type: ClassVar[str] = "sales.quotation.deleted"
 
 
 # Orders ------------------------------------------------------------------------------
@@ -379,14 +531,26 @@ SALES_EVENTS: tuple[type[Event], ...] = (
     ContactUpdated,
     ContactDeleted,
     TaskReminderDue,
+    TaskCreated,
+    TaskUpdated,
+    TaskCompleted,
+    TaskDeleted,
     LeadCreated,
     LeadConverted,
     OpportunityCreated,
+    OpportunityUpdated,
+    OpportunityStageChanged,
+    OpportunityWon,
+    OpportunityLost,
+    OpportunityDeleted,
+    QuotationPriced,
     QuotationCreated,
     QuotationSent,
     QuotationAccepted,
     QuotationRejected,
     QuotationExpired,
+    QuotationUpdated,
+    QuotationDeleted,
     OrderCreated,
     OrderProductionStarted,
     OrderShipped,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from millbook_platform.auth import Principal
@@ -19,7 +19,9 @@ from millbook_platform.pagination import (
 )
 from millbook_sales.contacts import service
 from millbook_sales.contacts.schemas import Contact, ContactCreate, ContactUpdate
+from millbook_sales.customers.batch import BatchRequest, BatchResponse, create_each, respond
 from millbook_sales.deps import SalesSettings
+from millbook_sales.models import Contact as ContactRow
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
@@ -36,6 +38,33 @@ async def create_contact(
         session, principal.tenant_id, body, source=settings.source
     )
     return DataResponse(data=Contact.model_validate(contact))
+
+
+@router.post(
+    "/batch",
+    status_code=207,
+    response_model=BatchResponse[Contact],
+    responses={201: {"model": BatchResponse[Contact], "description": "Atomic: all created."}},
+)
+async def create_contacts_batch(
+    body: BatchRequest,
+    principal: Annotated[Principal, needs("contacts:write")],
+    session: TenantSession,
+    settings: SalesSettings,
+    atomic: Annotated[
+        bool, Query(description="All or nothing: any failure writes nothing.")
+    ] = False,
+) -> JSONResponse:
+    """Add up to 100 contacts; 207 with a result per item, or all-or-nothing when atomic."""
+
+    async def create(item: ContactCreate) -> ContactRow:
+        return await service.create_contact(
+            session, principal.tenant_id, item, source=settings.source
+        )
+
+    outcomes = await create_each(session, body.items, ContactCreate, create)
+    result = respond(outcomes, Contact.model_validate, atomic=atomic)
+    return JSONResponse(result.model_dump(mode="json"), status_code=201 if atomic else 207)
 
 
 @router.get("", response_model=None, responses={200: {"model": ListResponse[Contact]}})

@@ -4,17 +4,27 @@ the tenant too: row-level security is the second wall, not the first."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from millbook_platform.pagination import PageMeta, PageParams, paginate
-from millbook_sales.models import Customer, Order, Quotation
+from millbook_sales.models import Customer, DocumentCounter, Order, Quotation
 
 OPEN_QUOTATION_STATUSES = ("draft", "sent")
 OPEN_ORDER_STATUSES = ("confirmed", "in_production", "shipped")
@@ -36,11 +46,16 @@ class CustomerFilters:
 
 
 async def get(
-    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, *, lock: bool = False
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    include_deleted: bool = False,
 ) -> Customer | None:
-    statement = select(Customer).where(
-        Customer.tenant_id == tenant_id, Customer.id == customer_id, Customer.deleted_at.is_(None)
-    )
+    statement = select(Customer).where(Customer.tenant_id == tenant_id, Customer.id == customer_id)
+    if not include_deleted:
+        statement = statement.where(Customer.deleted_at.is_(None))
     return await session.scalar(statement.with_for_update() if lock else statement)
 
 
@@ -49,6 +64,37 @@ async def code_taken(session: AsyncSession, tenant_id: uuid.UUID, code: str) -> 
         select(Customer.id).where(Customer.tenant_id == tenant_id, Customer.customer_code == code)
     )
     return found is not None
+
+
+async def codes_taken(
+    session: AsyncSession, tenant_id: uuid.UUID, codes: Collection[str]
+) -> set[str]:
+    """Which of `codes` a customer of the tenant (deleted ones too) already has."""
+    if not codes:
+        return set()
+    rows = await session.scalars(
+        select(Customer.customer_code).where(
+            Customer.tenant_id == tenant_id, Customer.customer_code.in_(list(codes))
+        )
+    )
+    return set(rows)
+
+
+async def reserve_numbers(
+    session: AsyncSession, tenant_id: uuid.UUID, series: str, count: int
+) -> range:
+    """`count` consecutive numbers of the series at once (one locked counter update)."""
+    statement = (
+        insert(DocumentCounter)
+        .values(tenant_id=tenant_id, series=series, period=0, last_value=count)
+        .on_conflict_do_update(
+            index_elements=["tenant_id", "series", "period"],
+            set_={"last_value": DocumentCounter.last_value + count},
+        )
+        .returning(DocumentCounter.last_value)
+    )
+    last = int(await session.scalar(statement) or 0)
+    return range(last - count + 1, last + 1)
 
 
 async def list_page(
@@ -67,6 +113,30 @@ async def list_page(
         row_id=Customer.id,
         sortable=SORTABLE,
     )
+
+
+async def export_batches(
+    session: AsyncSession, tenant_id: uuid.UUID, filters: CustomerFilters, size: int
+) -> AsyncIterator[Sequence[Customer]]:
+    """The list's customers, oldest first, `size` at a time by keyset (no OFFSET scans)."""
+    base = _filtered(
+        select(Customer).where(Customer.tenant_id == tenant_id, Customer.deleted_at.is_(None)),
+        tenant_id,
+        filters,
+    ).order_by(Customer.created_at, Customer.id)
+    after: tuple[datetime, uuid.UUID] | None = None
+    while True:
+        statement = (
+            base
+            if after is None
+            else base.where(tuple_(Customer.created_at, Customer.id) > tuple_(*after))
+        )
+        batch = (await session.scalars(statement.limit(size))).all()
+        if batch:
+            yield batch
+        if len(batch) < size:
+            return
+        after = (batch[-1].created_at, batch[-1].id)
 
 
 async def open_document_counts(

@@ -19,6 +19,7 @@ from millbook_platform.pagination import (
     parse_fields,
 )
 from millbook_sales.customers import service
+from millbook_sales.customers.bulk_router import routes as bulk_routes
 from millbook_sales.customers.domain import CustomerStatus
 from millbook_sales.customers.repository import CustomerFilters
 from millbook_sales.customers.schemas import Customer, CustomerCreate, CustomerUpdate
@@ -137,5 +138,8 @@ async def delete_customer(
 
 
 router = APIRouter()
+# Bulk paths first: `/export` must not be taken for a customer id.
+router.include_router(bulk_routes, prefix="/v1/customers")
+router.include_router(bulk_routes, prefix="/v1/clients", include_in_schema=False)
 router.include_router(routes, prefix="/v1/customers")
 router.include_router(routes, prefix="/v1/clients", include_in_schema=False)

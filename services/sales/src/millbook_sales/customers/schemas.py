@@ -45,7 +45,10 @@ class CustomerCreate(BaseModel):
     shipping_address: Address | None = None
     credit_limit: CreditLimit | None = None
     payment_terms: PaymentTerms = "Net 30"
-    currency_code: CurrencyCode = "USD"
+    currency_code: CurrencyCode | None = Field(
+        default=None,
+        description="One the organization accepts (`/v1/sales/settings`); defaults to its base.",
+    )
     segment: Text50 | None = None
     status: CustomerStatus = CustomerStatus.ACTIVE
     tags: list[Tag] = Field(default_factory=list, max_length=50)

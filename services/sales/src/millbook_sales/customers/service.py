@@ -18,6 +18,8 @@ from millbook_sales.customers import domain, events, repository
 from millbook_sales.customers.repository import CustomerFilters
 from millbook_sales.customers.schemas import REQUIRED_FIELDS, CustomerCreate, CustomerUpdate
 from millbook_sales.models import Customer, DocumentCounter
+from millbook_sales.tenants.domain import TenantCurrencies
+from millbook_sales.tenants.service import accepted_currency, currencies_of, currency_for
 
 # The fields a client writes; PUT replaces all of them, PATCH the ones it sends.
 WRITABLE = tuple(CustomerCreate.model_fields)
@@ -41,9 +43,17 @@ async def list_customers(
 
 
 async def create_customer(
-    session: AsyncSession, tenant_id: uuid.UUID, body: CustomerCreate, *, source: str
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    body: CustomerCreate,
+    *,
+    source: str,
+    currencies: TenantCurrencies | None = None,
 ) -> Customer:
+    """A new customer; a batch passes the tenant's `currencies` to look them up once."""
     values = body.model_dump(mode="python", exclude={"customer_code"})
+    currencies = currencies or await currencies_of(session, tenant_id)
+    values["currency_code"] = accepted_currency(currencies, body.currency_code)
     code = body.customer_code or await _generate_code(session, tenant_id)
     customer = Customer(
         id=uuid.uuid4(), tenant_id=tenant_id, customer_code=code, **_columns(values)
@@ -51,6 +61,34 @@ async def create_customer(
     await _save(session, customer)
     record_event(session, events.customer_created(customer), tenant_id=tenant_id, source=source)
     return customer
+
+
+async def create_customers(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    bodies: Sequence[CustomerCreate],
+    *,
+    source: str,
+) -> list[Customer]:
+    """Many new customers in a few statements (imports): each body already valid, its
+    currency accepted, and any code it names unique in the file and free in the tenant."""
+    generated = iter(
+        await _generate_codes(session, tenant_id, sum(not b.customer_code for b in bodies))
+    )
+    customers = [
+        Customer(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            customer_code=body.customer_code or next(generated),
+            **_columns(body.model_dump(mode="python", exclude={"customer_code"})),
+        )
+        for body in bodies
+    ]
+    session.add_all(customers)
+    await session.flush()
+    for customer in customers:
+        record_event(session, events.customer_created(customer), tenant_id=tenant_id, source=source)
+    return customers
 
 
 async def replace_customer(
@@ -65,6 +103,7 @@ async def replace_customer(
     values = body.model_dump(mode="python")
     if values["customer_code"] is None:
         del values["customer_code"]
+    values["currency_code"] = await currency_for(session, tenant_id, body.currency_code)
     return await _change(session, tenant_id, customer_id, values, source=source)
 
 
@@ -83,6 +122,8 @@ async def update_customer(
             "These fields cannot be null.",
             details=[field_error(n, "may not be null") for n in nulls],
         )
+    if "currency_code" in values:
+        await currency_for(session, tenant_id, values["currency_code"])
     return await _change(session, tenant_id, customer_id, values, source=source)
 
 
@@ -168,6 +209,19 @@ async def _generate_code(session: AsyncSession, tenant_id: uuid.UUID) -> str:
         )
         if not await repository.code_taken(session, tenant_id, code):
             return code
+
+
+async def _generate_codes(session: AsyncSession, tenant_id: uuid.UUID, count: int) -> list[str]:
+    """`count` fresh `CUST-NNNN` codes, skipping any a person typed by hand."""
+    codes: list[str] = []
+    while len(codes) < count:
+        numbers = await repository.reserve_numbers(
+            session, tenant_id, domain.CODE_SERIES, count - len(codes)
+        )
+        candidates = [domain.generated_code(number) for number in numbers]
+        taken = await repository.codes_taken(session, tenant_id, candidates)
+        codes += [code for code in candidates if code not in taken]
+    return codes
 
 
 async def _save(session: AsyncSession, customer: Customer) -> None:

@@ -27,7 +27,9 @@ class LeadCreate(BaseModel):
     source: LeadSource = LeadSource.OTHER
     status: LeadStatus = LeadStatus.NEW
     estimated_value: Amount | None = None
-    currency_code: CurrencyCode = "USD"
+    currency_code: CurrencyCode | None = Field(
+        default=None, description="Omitted: the organization's base currency."
+    )
     assigned_to: uuid.UUID | None = Field(
         default=None, description="Omitted: the next sales user, round-robin."
     )

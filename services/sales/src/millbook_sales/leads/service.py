@@ -30,6 +30,7 @@ from millbook_sales.leads.repository import LeadFilters
 from millbook_sales.leads.schemas import REQUIRED_FIELDS, LeadConvert, LeadCreate, LeadUpdate
 from millbook_sales.models import Lead, Opportunity
 from millbook_sales.opportunities.service import open_opportunity
+from millbook_sales.tenants.service import currency_for
 from millbook_sales.users.projection import active_sales_user_ids
 
 
@@ -57,6 +58,7 @@ async def create_lead(
     source: str,
 ) -> Lead:
     lead = Lead(id=uuid.uuid4(), tenant_id=tenant_id, **body.model_dump())
+    lead.currency_code = await currency_for(session, tenant_id, body.currency_code)
     lead.email = lead.email.lower() if lead.email else None
     lead.company_key = company_key(lead.company)
     if not allow_duplicate:

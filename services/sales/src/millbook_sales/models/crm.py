@@ -7,7 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import Uuid
@@ -92,6 +101,12 @@ class Opportunity(TenantScoped, Base):
     source: Mapped[str | None] = mapped_column(String(20))
     assigned_to: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # A fraction; reset to the stage's default at every stage change unless sent with it.
+    probability: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    stage_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Task(TenantScoped, Base):

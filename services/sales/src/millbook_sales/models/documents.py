@@ -58,6 +58,7 @@ class Quotation(_Totals, TenantScoped, Base):
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class QuotationLine(_Line, Base):

@@ -12,8 +12,11 @@ from millbook_contracts.sales import (
     DocumentTotals,
     QuotationAccepted,
     QuotationCreated,
+    QuotationDeleted,
+    QuotationExpired,
     QuotationRejected,
     QuotationSent,
+    QuotationUpdated,
 )
 from millbook_platform.money import round_money
 from millbook_sales.models import Customer, OrderLine, Quotation, QuotationLine
@@ -103,3 +106,22 @@ def quotation_rejected(quotation: Quotation) -> QuotationRejected:
     return QuotationRejected(
         **_facts(quotation, quotation.rejected_at), reason=quotation.rejection_reason
     )
+
+
+def quotation_updated(
+    quotation: Quotation, lines: Sequence[QuotationLine], changed: list[str]
+) -> QuotationUpdated:
+    return QuotationUpdated(
+        **_facts(quotation, quotation.updated_at),
+        changed=changed,
+        lines=document_lines(lines, quotation.currency_code),
+    )
+
+
+def quotation_deleted(quotation: Quotation, at: datetime) -> QuotationDeleted:
+    return QuotationDeleted(**_facts(quotation, at))
+
+
+def quotation_expired(quotation: Quotation) -> QuotationExpired:
+    assert quotation.expired_at is not None
+    return QuotationExpired(**_facts(quotation, quotation.expired_at))

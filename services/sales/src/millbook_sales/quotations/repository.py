@@ -61,6 +61,26 @@ async def remove_lines(
     )
 
 
+async def remove(session: AsyncSession, tenant_id: uuid.UUID, quotation_id: uuid.UUID) -> None:
+    """The quotation and (by cascade) its lines."""
+    await session.execute(
+        delete(Quotation).where(Quotation.tenant_id == tenant_id, Quotation.id == quotation_id)
+    )
+
+
+async def overdue_sent(session: AsyncSession, today: date, limit: int) -> Sequence[Quotation]:
+    """Sent quotations valid only until before `today`, across tenants, locked; rows another
+    transaction holds are skipped, so two expiry jobs never take the same quotation."""
+    statement = (
+        select(Quotation)
+        .where(Quotation.status == "sent", Quotation.valid_until < today)
+        .order_by(Quotation.valid_until, Quotation.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(statement)).all()
+
+
 async def list_page(
     session: AsyncSession, tenant_id: uuid.UUID, filters: QuotationFilters, page: PageParams
 ) -> tuple[Sequence[Quotation], PageMeta]:

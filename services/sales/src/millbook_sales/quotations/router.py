@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
 from millbook_platform.auth import Principal
@@ -26,6 +26,7 @@ from millbook_sales.quotations.schemas import (
     Quotation,
     QuotationCreate,
     QuotationReject,
+    QuotationUpdate,
     line_view,
 )
 from millbook_sales.quotations.service import QuotationWithLines
@@ -96,10 +97,59 @@ async def replace_quotation(
     body: QuotationCreate,
     principal: Annotated[Principal, needs("quotations:write")],
     session: TenantSession,
+    settings: SalesSettings,
 ) -> DataResponse[Quotation]:
     """Replace a draft's details and lines; any other status is 409 INVALID_TRANSITION."""
-    replaced = await service.replace_draft(session, principal.tenant_id, quotation_id, body)
+    replaced = await service.replace_draft(
+        session, principal.tenant_id, quotation_id, body, source=settings.source
+    )
     return DataResponse(data=view(replaced))
+
+
+@routes.patch("/{quotation_id}", response_model=DataResponse[Quotation])
+async def update_quotation(
+    quotation_id: uuid.UUID,
+    body: QuotationUpdate,
+    principal: Annotated[Principal, needs("quotations:write")],
+    session: TenantSession,
+    settings: SalesSettings,
+) -> DataResponse[Quotation]:
+    """Change the fields sent of a draft; `line_items`, when sent, replaces all lines."""
+    updated = await service.update_draft(
+        session, principal.tenant_id, quotation_id, body, source=settings.source
+    )
+    return DataResponse(data=view(updated))
+
+
+@routes.delete("/{quotation_id}", status_code=204, response_class=Response)
+async def delete_quotation(
+    quotation_id: uuid.UUID,
+    principal: Annotated[Principal, needs("quotations:write")],
+    session: TenantSession,
+    settings: SalesSettings,
+) -> Response:
+    """Delete a draft; a quotation that was sent is kept (409 INVALID_TRANSITION)."""
+    await service.delete_draft(session, principal.tenant_id, quotation_id, source=settings.source)
+    return Response(status_code=204)
+
+
+@routes.get(
+    "/{quotation_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The quotation as PDF."}},
+)
+async def quotation_pdf(
+    quotation_id: uuid.UUID,
+    principal: Annotated[Principal, needs("quotations:read")],
+    session: TenantSession,
+) -> Response:
+    """The quotation as a PDF: seller, customer, lines, totals, validity, terms and notes."""
+    filename, pdf = await service.quotation_pdf(session, principal.tenant_id, quotation_id)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 @routes.post("/{quotation_id}/send", response_model=DataResponse[Quotation])

@@ -67,6 +67,26 @@ class QuotationCreate(BaseModel):
         return value
 
 
+class QuotationUpdate(BaseModel):
+    """A partial change of a draft: only the fields sent change; `line_items` replaces all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: uuid.UUID | None = None
+    quotation_date: date | None = None
+    valid_until: date | None = None
+    currency_code: CurrencyCode | None = None
+    line_items: list[LineItemIn] | None = Field(default=None, min_length=1, max_length=500)
+    terms: LongText | None = None
+    notes: LongText | None = None
+    payment_terms: PaymentTerms | None = None
+    lead_time_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+
+
+# Fields a PATCH may not set to null.
+REQUIRED_FIELDS = frozenset({"customer_id", "quotation_date", "line_items"})
+
+
 class QuotationReject(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -130,6 +150,7 @@ class Quotation(_Priced):
     accepted_at: datetime | None
     rejected_at: datetime | None
     rejection_reason: str | None
+    expired_at: datetime | None
     line_items: list[LineItem]
     created_at: datetime
     updated_at: datetime

@@ -45,10 +45,11 @@ async def related_exists(
     session: AsyncSession, tenant_id: uuid.UUID, kind: RelatedType, row_id: uuid.UUID
 ) -> bool:
     model = _RELATED[kind]
-    found = await session.scalar(
-        select(model.id).where(model.tenant_id == tenant_id, model.id == row_id)
-    )
-    return found is not None
+    statement = select(model.id).where(model.tenant_id == tenant_id, model.id == row_id)
+    deleted_at = getattr(model, "deleted_at", None)
+    if deleted_at is not None:  # a deleted customer or opportunity takes no new tasks
+        statement = statement.where(deleted_at.is_(None))
+    return await session.scalar(statement) is not None
 
 
 async def list_page(

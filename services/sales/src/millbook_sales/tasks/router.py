@@ -6,11 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
+from millbook_platform.errors import ValidationFailed, field_error
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
@@ -18,6 +19,7 @@ from millbook_platform.pagination import (
     list_response,
     parse_fields,
 )
+from millbook_sales.deps import SalesSettings
 from millbook_sales.models import Task as TaskRow
 from millbook_sales.tasks import service
 from millbook_sales.tasks.domain import RelatedType, TaskPriority, TaskStatus
@@ -43,10 +45,13 @@ def _columns(task: TaskRow) -> dict[str, object]:
 
 @router.post("", status_code=201, response_model=DataResponse[Task])
 async def create_task(
-    body: TaskCreate, principal: Annotated[Principal, needs("tasks:write")], session: TenantSession
+    body: TaskCreate,
+    principal: Annotated[Principal, needs("tasks:write")],
+    session: TenantSession,
+    settings: SalesSettings,
 ) -> DataResponse[Task]:
     """Create a task, optionally about a customer, lead, opportunity, quotation or order."""
-    task = await service.create_task(session, principal.tenant_id, body)
+    task = await service.create_task(session, principal.tenant_id, body, source=settings.source)
     return DataResponse(data=task_view(task))
 
 
@@ -64,6 +69,11 @@ async def list_tasks(
     related_id: uuid.UUID | None = None,
 ) -> JSONResponse:
     """List tasks by status, priority, assignee, due range or what they are about."""
+    if due_at__gte and due_at__lte and due_at__gte > due_at__lte:
+        raise ValidationFailed(
+            "The due range ends before it starts.",
+            details=[field_error("due_at__lte", "must not be before due_at__gte")],
+        )
     fields = parse_fields(page.fields, Task)
     filters = TaskFilters(
         status=status.value if status else None,
@@ -94,7 +104,22 @@ async def update_task(
     body: TaskUpdate,
     principal: Annotated[Principal, needs("tasks:write")],
     session: TenantSession,
+    settings: SalesSettings,
 ) -> DataResponse[Task]:
     """Change only the fields sent; a new `remind_at` arms a new reminder."""
-    task = await service.update_task(session, principal.tenant_id, task_id, body)
+    task = await service.update_task(
+        session, principal.tenant_id, task_id, body, source=settings.source
+    )
     return DataResponse(data=task_view(task))
+
+
+@router.delete("/{task_id}", status_code=204, response_class=Response)
+async def delete_task(
+    task_id: uuid.UUID,
+    principal: Annotated[Principal, needs("tasks:write")],
+    session: TenantSession,
+    settings: SalesSettings,
+) -> Response:
+    """Delete a task; `sales.task.deleted` carries it as it was."""
+    await service.delete_task(session, principal.tenant_id, task_id, source=settings.source)
+    return Response(status_code=204)

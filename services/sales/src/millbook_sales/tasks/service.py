@@ -1,4 +1,4 @@
-"""Task use cases."""
+"""Task use cases; every change is published on `sales.task`."""
 
 from __future__ import annotations
 
@@ -8,12 +8,28 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from millbook_platform.db import utcnow
 from millbook_platform.errors import NotFound, ValidationFailed, field_error
+from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
+from millbook_sales.customers.domain import changed_fields
 from millbook_sales.models import Task
-from millbook_sales.tasks import repository
+from millbook_sales.tasks import domain, events, repository
 from millbook_sales.tasks.repository import TaskFilters
 from millbook_sales.tasks.schemas import REQUIRED_FIELDS, RelatedTo, TaskCreate, TaskUpdate
+
+# What a client sees change; `related_to` is kept as its two columns.
+TRACKED = (
+    "title",
+    "description",
+    "due_at",
+    "remind_at",
+    "priority",
+    "status",
+    "assigned_to",
+    "related_type",
+    "related_id",
+)
 
 
 async def get_task(session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID) -> Task:
@@ -29,17 +45,25 @@ async def list_tasks(
     return await repository.list_page(session, tenant_id, filters, page)
 
 
-async def create_task(session: AsyncSession, tenant_id: uuid.UUID, body: TaskCreate) -> Task:
+async def create_task(
+    session: AsyncSession, tenant_id: uuid.UUID, body: TaskCreate, *, source: str
+) -> Task:
     values = body.model_dump(exclude={"related_to"})
     task = Task(id=uuid.uuid4(), tenant_id=tenant_id, **values)
     await _relate(session, task, body.related_to)
     session.add(task)
     await session.flush()
+    record_event(session, events.task_created(task), tenant_id=tenant_id, source=source)
     return task
 
 
 async def update_task(
-    session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID, body: TaskUpdate
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    task_id: uuid.UUID,
+    body: TaskUpdate,
+    *,
+    source: str,
 ) -> Task:
     values: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"related_to"})
     nulls = sorted(name for name in REQUIRED_FIELDS if name in values and values[name] is None)
@@ -49,6 +73,7 @@ async def update_task(
             details=[field_error(n, "may not be null") for n in nulls],
         )
     task = await get_task(session, tenant_id, task_id)
+    before = _snapshot(task)
     if "remind_at" in values and values["remind_at"] != task.remind_at:
         task.reminder_sent_at = None  # a new reminder time is a new reminder
     for name, value in values.items():
@@ -56,7 +81,38 @@ async def update_task(
     if "related_to" in body.model_fields_set:
         await _relate(session, task, body.related_to)
     await session.flush()
+    _record_change(session, task, changed_fields(before, _snapshot(task)), source=source)
     return task
+
+
+async def delete_task(
+    session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID, *, source: str
+) -> None:
+    task = await get_task(session, tenant_id, task_id)
+    event = events.task_deleted(task, utcnow())
+    await session.delete(task)
+    await session.flush()
+    record_event(session, event, tenant_id=tenant_id, source=source)
+
+
+def _record_change(session: AsyncSession, task: Task, changed: list[str], *, source: str) -> None:
+    """`completed` when the task became done; `updated` for any other change."""
+    if "status" in changed and task.status == domain.TaskStatus.DONE:
+        record_event(session, events.task_completed(task), tenant_id=task.tenant_id, source=source)
+        changed = [name for name in changed if name != "status"]
+    if changed:
+        event = events.task_updated(task, _public_names(changed))
+        record_event(session, event, tenant_id=task.tenant_id, source=source)
+
+
+def _public_names(changed: list[str]) -> list[str]:
+    related = {"related_type", "related_id"}
+    names = {"related_to" if name in related else name for name in changed}
+    return sorted(names)
+
+
+def _snapshot(task: Task) -> dict[str, Any]:
+    return {name: getattr(task, name) for name in TRACKED}
 
 
 async def _relate(session: AsyncSession, task: Task, related: RelatedTo | None) -> None:
