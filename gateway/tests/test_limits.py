@@ -74,3 +74,11 @@ def test_each_kind_of_route_gets_its_timeout() -> None:
     assert LIMITS.timeout_for("/v1/customers/batch/", None) == 120
     assert LIMITS.timeout_for("/v1/customers/batches", None) == 30
     assert LIMITS.timeout_for("/v1/expenses/attachments", upload) == 300
+
+
+def test_an_upload_may_carry_a_file_of_the_full_limit_in_its_envelope() -> None:
+    limits = RequestLimits()
+    upload = limits.body_limit_for("multipart/form-data; boundary=x")
+    assert upload == limits.body_bytes + 64 * 1024
+    assert limits.body_limit_for("application/json") == limits.body_bytes
+    assert limits.body_limit_for(None) == limits.body_bytes

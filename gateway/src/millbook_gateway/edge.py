@@ -110,7 +110,7 @@ class Edge:
         return Outbound(
             access_token=admitted.caller.access_token if admitted.caller else None,
             timeout_s=self.limits.timeout_for(path, request.headers.get("content-type")),
-            max_body=self.limits.body_bytes,
+            max_body=self.limits.body_limit_for(request.headers.get("content-type")),
             body=body,
         )
 

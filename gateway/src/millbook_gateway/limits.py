@@ -24,6 +24,10 @@ class HeadersTooLarge(AppError):
     status_code, code = 431, "VALIDATION_ERROR"
 
 
+# Part headers and boundaries around an uploaded file; the service checks the file itself.
+MULTIPART_ENVELOPE_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True)
 class RequestLimits:
     url_bytes: int = 8 * 1024
@@ -72,6 +76,12 @@ class RequestLimits:
         if count is not None and count > self.batch_items:
             message = f"A batch holds at most {self.batch_items} items; got {count}."
             raise ValidationFailed(message, details=[field_error("items", message)])
+
+    def body_limit_for(self, content_type: str | None) -> int:
+        """A multipart upload may carry a file of the full limit plus its envelope."""
+        if is_upload(content_type):
+            return self.body_bytes + MULTIPART_ENVELOPE_BYTES
+        return self.body_bytes
 
     def timeout_for(self, path: str, content_type: str | None) -> float:
         if is_upload(content_type):
