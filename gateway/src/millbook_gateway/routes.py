@@ -44,6 +44,7 @@ ROUTES: Mapping[str, tuple[str, ...]] = {
         "/v1/ledger",
         "/v1/accounts",
         "/v1/bills",
+        "/v1/billing",
     ),
     "purchasing": (
         "/v1/materials",
