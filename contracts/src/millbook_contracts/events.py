@@ -14,6 +14,10 @@ from typing import ClassVar
 from pydantic import EmailStr
 
 from millbook_contracts.base import Event as Event  # re-exported: services import it from here
+from millbook_contracts.billing import BILLING_EVENTS
+from millbook_contracts.expenses import EXPENSE_EVENTS
+from millbook_contracts.payables import PAYABLES_EVENTS
+from millbook_contracts.purchasing import PURCHASING_EVENTS
 from millbook_contracts.sales import SALES_EVENTS
 
 
@@ -182,6 +186,76 @@ class PasswordResetRequested(Event):
         return str(self.user_id)
 
 
+class UserReactivated(Event):
+    """A deactivated user can log in again, with the roles and password they had."""
+
+    event_type: ClassVar[str] = "identity.user.reactivated"
+
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    email: EmailStr
+    first_name: str
+    last_name: str
+    roles: list[str]
+    reactivated_at: datetime
+
+    def subject(self) -> str:
+        return str(self.user_id)
+
+
+class RoleCreated(Event):
+    """An organization defined a custom role: a named bundle of scopes."""
+
+    event_type: ClassVar[str] = "identity.role.created"
+
+    role_id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    description: str
+    scopes: list[str]
+    created_at: datetime
+
+    def subject(self) -> str:
+        return str(self.role_id)
+
+
+class RoleUpdated(Event):
+    """A custom role changed; `changed` names the fields that did.
+
+    A rename follows on every holder, so `previous_name` lets a consumer that keeps
+    users' role names rename them too.
+    """
+
+    event_type: ClassVar[str] = "identity.role.updated"
+
+    role_id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    previous_name: str
+    description: str
+    scopes: list[str]
+    changed: list[str]
+    updated_at: datetime
+
+    def subject(self) -> str:
+        return str(self.role_id)
+
+
+class RoleDeleted(Event):
+    """A custom role nobody held any more was deleted."""
+
+    event_type: ClassVar[str] = "identity.role.deleted"
+
+    role_id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    scopes: list[str]
+    deleted_at: datetime
+
+    def subject(self) -> str:
+        return str(self.role_id)
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     OrganizationCreated,
     UserCreated,
@@ -193,7 +267,15 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     UserDeactivated,
     RoleChanged,
     PasswordResetRequested,
+    UserReactivated,
+    RoleCreated,
+    RoleUpdated,
+    RoleDeleted,
     *SALES_EVENTS,
+    *EXPENSE_EVENTS,
+    *BILLING_EVENTS,
+    *PURCHASING_EVENTS,
+    *PAYABLES_EVENTS,
 )
 
 EVENTS_BY_TYPE: dict[str, type[Event]] = {event.event_type: event for event in ALL_EVENTS}

@@ -34,8 +34,15 @@ SALES_OPPORTUNITY = Topic("sales.opportunity")
 SALES_QUOTATION = Topic("sales.quotation")
 BILLING_INVOICE = Topic("billing.invoice")
 BILLING_PAYMENT = Topic("billing.payment")
+BILLING_CREDIT_NOTE = Topic("billing.credit_note")
+BILLING_RECURRING_INVOICE = Topic("billing.recurring_invoice")
+BILLING_EXPENSE = Topic("billing.expense")
+BILLING_DOCUMENT = Topic("billing.document")
 PURCHASING_PURCHASE_ORDER = Topic("purchasing.purchase_order")
 PURCHASING_DELIVERY = Topic("purchasing.delivery")
+PURCHASING_SUPPLIER = Topic("purchasing.supplier")
+BILLING_BILL = Topic("billing.bill")
+BILLING_MATCHING = Topic("billing.matching")
 INBOX_EMAIL = Topic("inbox.email")
 
 ALL_TOPICS: tuple[Topic, ...] = (
@@ -54,8 +61,15 @@ ALL_TOPICS: tuple[Topic, ...] = (
     SALES_QUOTATION,
     BILLING_INVOICE,
     BILLING_PAYMENT,
+    BILLING_CREDIT_NOTE,
+    BILLING_RECURRING_INVOICE,
+    BILLING_EXPENSE,
+    BILLING_DOCUMENT,
     PURCHASING_PURCHASE_ORDER,
     PURCHASING_DELIVERY,
+    PURCHASING_SUPPLIER,
+    BILLING_BILL,
+    BILLING_MATCHING,
     INBOX_EMAIL,
 )
 
