@@ -16,7 +16,7 @@ import httpx
 from millbook_stack import kafka, postgres
 from millbook_stack.processes import command_line, pid_alive
 from millbook_stack.profiles import INFRA, Profile, find_repo_root
-from millbook_stack.services import ServiceSpec
+from millbook_stack.services import ServiceSpec, ensure_signing_key_passphrase
 from millbook_stack.status import StackStatus, read_status
 from millbook_stack.supervisor import Plan, read_plan, write_plan
 
@@ -52,6 +52,7 @@ def launch(profile: Profile, services: list[ServiceSpec]) -> int:
     """Start a detached supervisor in its own session; returns its pid."""
     profile.logs_dir.mkdir(parents=True, exist_ok=True)
     profile.status_file.unlink(missing_ok=True)
+    _ensure_secrets(profile, services)
     write_plan(profile.plan_file, Plan(profile, services))
     command = [
         sys.executable,
@@ -89,6 +90,12 @@ def launch_unless_running(profile: Profile, services: list[ServiceSpec]) -> bool
         return True
 
 
+def _ensure_secrets(profile: Profile, services: list[ServiceSpec]) -> None:
+    """Identity will not start without its signing-key passphrase: the stack makes one."""
+    if any(spec.name == "identity" for spec in services):
+        ensure_signing_key_passphrase(profile)
+
+
 def add_services(profile: Profile, services: list[ServiceSpec]) -> None:
     """Ask a running supervisor (SIGHUP) to run these services as well."""
     pid = supervisor_pid(profile)
@@ -96,6 +103,7 @@ def add_services(profile: Profile, services: list[ServiceSpec]) -> None:
         raise RuntimeError(f"the {profile.name} stack is not running")
     wanted = {s.name: s for s in planned_services(profile)}
     wanted.update({s.name: s for s in services})
+    _ensure_secrets(profile, services)
     write_plan(profile.plan_file, Plan(profile, list(wanted.values())))
     os.kill(pid, signal.SIGHUP)
 

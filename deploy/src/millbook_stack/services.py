@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from millbook_stack.kafka import bootstrap
 from millbook_stack.postgres import database_url
@@ -43,6 +45,30 @@ def upstreams(profile: Profile) -> dict[str, str]:
     return {name: service_url(profile, name) for name in SERVICES_WITH_DB}
 
 
+def signing_key_passphrase_file(profile: Profile) -> Path:
+    """Where the stack keeps the passphrase identity encrypts its signing keys with."""
+    return profile.state_dir / "signing-key-passphrase"
+
+
+def ensure_signing_key_passphrase(profile: Profile) -> Path:
+    """Generate the stack's signing-key passphrase once (mode 600); later launches reuse it."""
+    path = signing_key_passphrase_file(profile)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(secrets.token_urlsafe(32) + "\n")
+    try:
+        os.link(temporary, path)  # never replaces a passphrase another launch wrote first
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path
+
+
 def service_env(profile: Profile, name: str) -> dict[str, str]:
     """The environment a service process gets on top of os.environ."""
     env = {
@@ -54,6 +80,9 @@ def service_env(profile: Profile, name: str) -> dict[str, str]:
         env["MILLBOOK_DATABASE_URL"] = database_url(profile, name)
     if name == "gateway":
         env["MILLBOOK_UPSTREAMS"] = json.dumps(upstreams(profile))
+    if name == "identity":
+        # The path, not the secret: the plan file that keeps this env is not private.
+        env["MILLBOOK_SIGNING_KEY_PASSPHRASE_FILE"] = str(signing_key_passphrase_file(profile))
     return env
 
 

@@ -3,6 +3,8 @@ and where it finds its own keys."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -15,6 +17,7 @@ from millbook_identity.audit.consumer import audit_consumer
 from millbook_identity.audit.jobs import retention_job
 from millbook_identity.audit.router import router as audit_router
 from millbook_identity.auth import service as auth_service
+from millbook_identity.auth.keys import KeyVault
 from millbook_identity.auth.router import router as auth_router
 from millbook_identity.config import Settings
 from millbook_identity.organizations.router import router as organizations_router
@@ -43,7 +46,9 @@ TAGS = [
 
 
 def build_app(settings: Settings) -> FastAPI:
-    return create_app(
+    """Identity's app; SigningKeyUnavailable (one sentence) without a signing passphrase."""
+    vault = settings.key_vault()
+    app = create_app(
         settings,
         ServiceSpec(
             title="Millbook identity",
@@ -61,17 +66,36 @@ def build_app(settings: Settings) -> FastAPI:
             ],
             consumers=[audit_consumer(settings.kafka_bootstrap_servers, settings.service_name)],
             tags=TAGS,
-            jwks=own_jwks,
+            jwks=own_jwks(vault),
             jobs=[retention_job(settings.audit_purge_interval_s)],
         ),
     )
+    app.state.key_vault = vault
+    _check_signing_keys_at_startup(app, vault)
+    return app
 
 
-def own_jwks(sessions: async_sessionmaker[AsyncSession]) -> JwksFetcher:
+def _check_signing_keys_at_startup(app: FastAPI, vault: KeyVault) -> None:
+    """A wrong passphrase stops the start, saying so, instead of failing every login."""
+    platform_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with platform_lifespan(app) as state:
+            await auth_service.check_signing_keys(app.state.sessions, vault)
+            yield state
+
+    app.router.lifespan_context = lifespan
+
+
+def own_jwks(vault: KeyVault) -> Callable[[async_sessionmaker[AsyncSession]], JwksFetcher]:
     """Identity reads its signing keys from its database instead of over HTTP from itself."""
 
-    async def fetch() -> dict[str, Any]:
-        async with unit_of_work(sessions) as session:
-            return await auth_service.jwks(session)
+    def fetcher(sessions: async_sessionmaker[AsyncSession]) -> JwksFetcher:
+        async def fetch() -> dict[str, Any]:
+            async with unit_of_work(sessions) as session:
+                return await auth_service.jwks(session, vault)
 
-    return fetch
+        return fetch
+
+    return fetcher

@@ -1,6 +1,17 @@
 """Identity settings."""
 
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from millbook_identity.auth.keys import KeyVault, SigningKeyUnavailable
 from millbook_platform.settings import PlatformSettings
+
+MISSING_PASSPHRASE = (
+    "Identity will not start without MILLBOOK_SIGNING_KEY_PASSPHRASE (or"
+    " MILLBOOK_SIGNING_KEY_PASSPHRASE_FILE naming a file that holds it): the secret that"
+    " encrypts its token-signing keys at rest; `millbook up` generates one for the local stack."
+)
 
 
 class Settings(PlatformSettings):
@@ -15,3 +26,28 @@ class Settings(PlatformSettings):
     public_signup: bool = True
     # How often the audit retention job runs (it also runs once at startup).
     audit_purge_interval_s: float = 86_400.0
+    # Encrypts the private keys that sign access tokens; required, no default. The
+    # local stack generates one in its state folder and passes the file's path.
+    signing_key_passphrase: SecretStr | None = None
+    signing_key_passphrase_file: Path | None = None
+
+    def signing_passphrase(self) -> bytes | None:
+        """The passphrase given directly, else read from its file, else None."""
+        if self.signing_key_passphrase is not None:
+            return self.signing_key_passphrase.get_secret_value().encode() or None
+        if self.signing_key_passphrase_file is None:
+            return None
+        try:
+            return self.signing_key_passphrase_file.read_text().strip().encode() or None
+        except OSError as exc:
+            raise SigningKeyUnavailable(
+                f"MILLBOOK_SIGNING_KEY_PASSPHRASE_FILE {self.signing_key_passphrase_file}"
+                f" cannot be read: {exc.strerror}."
+            ) from exc
+
+    def key_vault(self) -> KeyVault:
+        """The vault of the signing keys; SigningKeyUnavailable without a passphrase."""
+        passphrase = self.signing_passphrase()
+        if passphrase is None:
+            raise SigningKeyUnavailable(MISSING_PASSPHRASE)
+        return KeyVault(passphrase)

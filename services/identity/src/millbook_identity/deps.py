@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from millbook_identity.auth.keys import KeyVault
 from millbook_identity.config import Settings
 from millbook_identity.roles.domain import PLATFORM_ADMIN_SCOPE
 from millbook_platform.auth import Principal
@@ -24,7 +25,15 @@ def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     return sessions
 
 
+def _vault(request: Request) -> KeyVault:
+    vault = request.app.state.key_vault
+    assert isinstance(vault, KeyVault), "build_app opens the vault before serving"
+    return vault
+
+
 IdentitySettings = Annotated[Settings, Depends(_settings)]
+# Opens and seals the private signing keys; built once at startup from the passphrase.
+SigningVault = Annotated[KeyVault, Depends(_vault)]
 # For writes that must commit even when the request fails (a failed login is counted).
 Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]
 

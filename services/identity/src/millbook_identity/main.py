@@ -1,6 +1,12 @@
 """The identity process for uvicorn: `millbook_identity.main:app`."""
 
+import sys
+
+from millbook_identity.auth.keys import SigningKeyUnavailable
 from millbook_identity.bootstrap import build_app
 from millbook_identity.config import Settings
 
-app = build_app(Settings())  # database_url comes from the environment
+try:
+    app = build_app(Settings())  # database_url comes from the environment
+except SigningKeyUnavailable as exc:
+    sys.exit(str(exc))

@@ -107,6 +107,26 @@ class LoginFailure(TenantScoped, Base):
     )
 
 
+class AnonymousLoginFailure(Base):
+    """A failed login for an email with no account, so that it locks like a real one.
+
+    Keyed by a keyed hash of the normalized email, never the email itself; system-wide
+    (no tenant owns an email that has no account), so no row-level security.
+    """
+
+    __tablename__ = "anonymous_login_failures"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    email_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now(), index=True
+    )
+
+    __table_args__ = (
+        Index("ix_anonymous_login_failures_digest_created", "email_digest", "created_at"),
+    )
+
+
 class Role(TenantScoped, Base):
     """An organization's own named bundle of scopes, beside the built-in roles."""
 

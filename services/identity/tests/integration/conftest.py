@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from millbook_identity.auth import passwords
+from millbook_identity.auth.keys import KeyVault
 from millbook_identity.bootstrap import build_app
 from millbook_identity.config import Settings
 from millbook_identity.organizations.domain import NewOrganization
@@ -27,6 +28,9 @@ from millbook_platform.db import unit_of_work
 from millbook_testing.apps import in_process, recorded_events
 
 PASSWORD = "a sturdy test passphrase"
+# Identity refuses to start without one; the local stack generates its own.
+SIGNING_KEY_PASSPHRASE = "the test stack's signing key passphrase"
+VAULT = KeyVault(SIGNING_KEY_PASSPHRASE.encode())
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ def settings(database_url: str, infra) -> Settings:
         kafka_bootstrap_servers=infra.kafka_bootstrap,
         run_background=False,
         db_pool_size=4,
+        signing_key_passphrase=SIGNING_KEY_PASSPHRASE,
     )
 
 

@@ -11,7 +11,7 @@ from millbook_identity.models import SigningKey, User, UserSession
 from millbook_platform.auth import JwksVerifier
 from millbook_platform.db import create_engine, session_factory, unit_of_work
 
-from .conftest import PASSWORD, bearer, unique_email
+from .conftest import PASSWORD, VAULT, bearer, unique_email
 
 
 async def test_login_returns_tokens_that_verify_against_the_served_jwks(client, org):
@@ -125,11 +125,11 @@ async def test_email_in_two_organizations_needs_organization_id(client, found_or
 
 async def test_jwks_serves_public_keys_only_and_leaves_retired_keys_out(client, org, sessions):
     async with unit_of_work(sessions) as session:
-        retired = await current_signing_key(session)
+        retired = await current_signing_key(session, VAULT)
         session.add(
             SigningKey(
                 kid="retired-" + retired.kid,
-                private_key_pem=retired.private_key_pem,
+                private_key_pem=VAULT.seal(retired),
                 public_jwk={**retired.public_jwk, "kid": "retired-" + retired.kid},
                 retired_at=func.now(),
             )
@@ -157,7 +157,7 @@ async def test_concurrent_first_logins_create_one_signing_key(infra):
 
     async def first_need():
         async with unit_of_work(sessions) as session:
-            return (await current_signing_key(session)).kid
+            return (await current_signing_key(session, VAULT)).kid
 
     try:
         kids = await asyncio.gather(*(first_need() for _ in range(6)))

@@ -7,14 +7,17 @@ import sys
 import uuid
 
 import psycopg
+from psycopg.types.json import Jsonb
 
+from millbook_identity.auth.keys import KeyVault, generate_key_material, is_sealed, public_jwk
 from millbook_stack.profiles import find_repo_root
 
 
-def alembic(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def alembic(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MILLBOOK_SIGNING_KEY")}
     return subprocess.run(
         [sys.executable, "-m", "alembic", "-c", "services/identity/alembic.ini", *args],
-        env={**os.environ, "MILLBOOK_DATABASE_URL": database_url},
+        env={**base, **env, "MILLBOOK_DATABASE_URL": database_url},
         cwd=find_repo_root(),
         capture_output=True,
         text=True,
@@ -55,3 +58,41 @@ async def test_upgrading_backfills_rows_of_every_tenant_despite_row_level_securi
         conn.execute("SELECT set_config('app.all_tenants', 'on', false)")
         family = conn.execute("SELECT family_id FROM sessions WHERE id = %s", (session,))
         assert family.fetchone() == (session,)
+
+
+def seed_a_plain_signing_key(dsn: str) -> tuple[str, dict]:
+    material = generate_key_material()
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO signing_keys (kid, private_key_pem, public_jwk) VALUES (%s, %s, %s)",
+            (material.kid, material.private_key_pem, Jsonb(material.public_jwk)),
+        )
+    return material.kid, material.public_jwk
+
+
+def stored_pem(dsn: str, kid: str) -> str:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT private_key_pem FROM signing_keys WHERE kid = %s", (kid,))
+        return row.fetchone()[0]
+
+
+async def test_upgrading_encrypts_existing_signing_keys_with_the_passphrase(infra):
+    url = await asyncio.to_thread(infra.scratch_database, "t_identity_keys")
+    dsn = url.replace("+psycopg", "")
+    assert alembic(url, "upgrade", "0004").returncode == 0
+    kid, jwk = seed_a_plain_signing_key(dsn)
+    passphrase = "the operator's signing key passphrase"
+
+    refused = alembic(url, "upgrade", "head")
+    upgraded = alembic(url, "upgrade", "head", MILLBOOK_SIGNING_KEY_PASSPHRASE=passphrase)
+    sealed = stored_pem(dsn, kid)
+    downgraded = alembic(url, "downgrade", "0004", MILLBOOK_SIGNING_KEY_PASSPHRASE=passphrase)
+
+    assert refused.returncode != 0
+    assert "MILLBOOK_SIGNING_KEY_PASSPHRASE" in refused.stderr
+    assert upgraded.returncode == 0, upgraded.stderr[-2000:]
+    assert is_sealed(sealed)
+    opened = KeyVault(passphrase.encode()).open(kid, sealed, jwk)
+    assert public_jwk(opened.private_key(), kid) == jwk
+    assert downgraded.returncode == 0, downgraded.stderr[-2000:]
+    assert not is_sealed(stored_pem(dsn, kid))

@@ -12,7 +12,14 @@ from millbook_platform.auth import JwksVerifier
 from millbook_platform.db import unit_of_work
 from millbook_testing.apps import in_process
 
-from .conftest import PASSWORD, add_user, bearer, events, field_names
+from .conftest import (
+    PASSWORD,
+    SIGNING_KEY_PASSPHRASE,
+    add_user,
+    bearer,
+    events,
+    field_names,
+)
 
 
 async def log_in(client, email, **extra):
@@ -198,6 +205,7 @@ async def test_signing_keys_rotate_and_the_old_key_keeps_verifying(infra):
         kafka_bootstrap_servers=infra.kafka_bootstrap,
         run_background=False,
         db_pool_size=2,
+        signing_key_passphrase=SIGNING_KEY_PASSPHRASE,
     )
     email = f"root-{uuid.uuid4().hex[:8]}@example.com"
     await seed(settings, email, PASSWORD, "Operator", platform_admin=True)

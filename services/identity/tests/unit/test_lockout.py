@@ -44,3 +44,15 @@ def test_order_of_the_failures_does_not_matter():
 def test_retry_after_is_whole_seconds_and_never_zero_while_locked():
     assert retry_after_seconds(NOW + timedelta(seconds=90.2), NOW) == 91
     assert retry_after_seconds(NOW + timedelta(milliseconds=1), NOW) == 1
+
+
+def test_an_email_digest_is_keyed_and_never_the_email():
+    from millbook_identity.auth.lockout import email_digest
+
+    keyed = email_digest("ada@example.com", b"server secret")
+    assert keyed == email_digest("ada@example.com", b"server secret")
+    assert keyed != email_digest("ada@example.com", b"another secret")
+    assert keyed != email_digest("bob@example.com", b"server secret")
+    assert "ada" not in keyed
+    assert len(keyed) == 64
+    assert email_digest("ada@example.com", None) != keyed

@@ -51,3 +51,15 @@ def test_scope_claim_is_sorted_and_space_separated():
     claim = scope_claim(["support"])
     assert claim.split() == sorted(ROLE_SCOPES["support"])
     assert scope_claim(["admin"]) == "admin"
+
+
+def test_a_role_change_names_only_the_fields_it_really_changes():
+    from millbook_identity.roles.domain import changed_role_fields
+
+    current = {"name": "floor", "description": "", "scopes": ["users:read", "orders:read"]}
+    assert changed_role_fields(current, {"scopes": ["orders:read", "users:read"]}) == []
+    assert changed_role_fields(current, {"name": "floor", "description": "d"}) == ["description"]
+    assert changed_role_fields(current, {"scopes": ["orders:read"], "name": "x"}) == [
+        "name",
+        "scopes",
+    ]

@@ -17,7 +17,7 @@ from millbook_identity.api_keys.schemas import (
     ResolvedKey,
     ResolveRequest,
 )
-from millbook_identity.deps import IdentitySettings
+from millbook_identity.deps import IdentitySettings, SigningVault
 from millbook_platform.auth import Principal
 from millbook_platform.deps import SystemSession, TenantSession, needs
 from millbook_platform.pagination import DataResponse, ListResponse, Page
@@ -101,7 +101,11 @@ internal_router = APIRouter(prefix="/internal/v1/api-keys", tags=["internal"])
 
 @internal_router.post("/resolve", response_model=DataResponse[ResolvedKey])
 async def resolve_api_key(
-    body: ResolveRequest, session: SystemSession, settings: IdentitySettings, response: Response
+    body: ResolveRequest,
+    session: SystemSession,
+    settings: IdentitySettings,
+    vault: SigningVault,
+    response: Response,
 ) -> DataResponse[ResolvedKey]:
     """For the gateway: a key's secret and the caller's IP in, a short access token out."""
     response.headers["Cache-Control"] = "no-store"
@@ -110,6 +114,7 @@ async def resolve_api_key(
         body.secret,
         body.client_ip,
         token_ttl=timedelta(seconds=settings.api_key_token_ttl_s),
+        vault=vault,
     )
     key = resolved.key
     data = ResolvedKey(

@@ -23,6 +23,7 @@ from millbook_identity.api_keys.domain import (
 from millbook_identity.api_keys.schemas import ApiKeyCreate
 from millbook_identity.audit import domain as audit_actions
 from millbook_identity.audit import service as audit
+from millbook_identity.auth.keys import KeyVault
 from millbook_identity.auth.service import current_signing_key
 from millbook_identity.auth.tokens import (
     API_KEY_KIND,
@@ -163,7 +164,12 @@ class Resolution:
 
 
 async def resolve(
-    session: AsyncSession, secret: str, client_ip: str | None, *, token_ttl: timedelta
+    session: AsyncSession,
+    secret: str,
+    client_ip: str | None,
+    *,
+    token_ttl: timedelta,
+    vault: KeyVault,
 ) -> Resolution:
     """Exchange a key's secret for a short access token in the tenant its mode acts in."""
     digest = secret_digest(secret)
@@ -184,7 +190,9 @@ async def resolve(
         tier=org.plan_tier,
         organization_id=org.id,
     )
-    token = sign(access_claims(grant, now=now, ttl=token_ttl), await current_signing_key(session))
+    token = sign(
+        access_claims(grant, now=now, ttl=token_ttl), await current_signing_key(session, vault)
+    )
     if needs_last_used_update(key.last_used_at, now):
         await _touch(session, key, now)
     return Resolution(token, int(token_ttl.total_seconds()), key, tenant_id, org.plan_tier)

@@ -3,10 +3,15 @@
 After `max_failures` wrong passwords for one account within `window`, the
 account refuses every login for `cooldown`, counted from the failure that
 tripped it. Failures before a lock ended do not count towards the next one.
+
+An email without an account locks by the same rule, so that a 429 does not tell
+an attacker the account exists; its failures are counted under `email_digest`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,3 +51,12 @@ def locked_until(
 def retry_after_seconds(until: datetime, now: datetime) -> int:
     """The `Retry-After` value: whole seconds, never 0 while still locked."""
     return max(1, math.ceil((until - now).total_seconds()))
+
+
+def email_digest(normalized_email: str, key: bytes | None) -> str:
+    """What an email's anonymous failures are stored under: HMAC-SHA256 with the server's
+    key (plain SHA-256 without one), so the table never holds the email itself."""
+    data = normalized_email.encode()
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()

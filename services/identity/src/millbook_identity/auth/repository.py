@@ -9,7 +9,13 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from millbook_identity.models import LoginFailure, SigningKey, User, UserSession
+from millbook_identity.models import (
+    AnonymousLoginFailure,
+    LoginFailure,
+    SigningKey,
+    User,
+    UserSession,
+)
 from millbook_platform.db import across_tenants, utcnow
 
 # Serialises the creation of the first signing key between concurrent requests.
@@ -134,3 +140,25 @@ async def forget_failures(
 async def signing_keys_to_retire(session: AsyncSession, keep: str) -> Sequence[SigningKey]:
     statement = select(SigningKey).where(SigningKey.retired_at.is_(None), SigningKey.kid != keep)
     return (await session.scalars(statement)).all()
+
+
+async def recent_anonymous_failures(
+    session: AsyncSession, email_digest: str, since: datetime
+) -> list[datetime]:
+    """Failed logins since `since` for an email that has no account."""
+    statement = select(AnonymousLoginFailure.created_at).where(
+        AnonymousLoginFailure.email_digest == email_digest,
+        AnonymousLoginFailure.created_at >= since,
+    )
+    return list((await session.scalars(statement)).all())
+
+
+def add_anonymous_failure(session: AsyncSession, failure: AnonymousLoginFailure) -> None:
+    session.add(failure)
+
+
+async def forget_anonymous_failures_before(session: AsyncSession, before: datetime) -> None:
+    """Every email's failures too old to matter to any decision: the table stays small."""
+    await session.execute(
+        delete(AnonymousLoginFailure).where(AnonymousLoginFailure.created_at < before)
+    )

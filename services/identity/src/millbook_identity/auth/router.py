@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from millbook_identity.auth import introspection, service
+from millbook_identity.auth.keys import KeyVault
 from millbook_identity.auth.schemas import (
     Jwks,
     KeyRotation,
@@ -20,7 +22,7 @@ from millbook_identity.auth.schemas import (
 )
 from millbook_identity.auth.tokens import TOKEN_TYPE
 from millbook_identity.config import Settings
-from millbook_identity.deps import IdentitySettings, Sessions, require_platform_admin
+from millbook_identity.deps import IdentitySettings, Sessions, SigningVault, require_platform_admin
 from millbook_identity.organizations import service as organizations
 from millbook_identity.users.schemas import User
 from millbook_platform.auth import JWKS_PATH
@@ -31,14 +33,22 @@ from millbook_platform.pagination import DataResponse
 router = APIRouter(tags=["auth"])
 
 JWKS_MAX_AGE_S = 60
+LOGIN_FAILURE_KEY_PURPOSE = "login failures"
 
 
-def token_policy(settings: Settings) -> service.TokenPolicy:
+def token_policy(settings: Settings, vault: KeyVault) -> service.TokenPolicy:
     return service.TokenPolicy(
         access_ttl=timedelta(seconds=settings.access_token_ttl_s),
         refresh_ttl=timedelta(days=settings.refresh_token_ttl_days),
+        vault=vault,
         remember_ttl=timedelta(days=settings.remember_me_ttl_days),
     )
+
+
+def refusals(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, vault: KeyVault
+) -> service.Refusals:
+    return service.Refusals(sessions, settings.source, vault.subkey(LOGIN_FAILURE_KEY_PURPOSE))
 
 
 def _pair(issued: service.IssuedTokens, response: Response) -> DataResponse[TokenPair]:
@@ -59,6 +69,7 @@ async def login(
     session: SystemSession,
     sessions: Sessions,
     settings: IdentitySettings,
+    vault: SigningVault,
     response: Response,
 ) -> DataResponse[TokenPair]:
     """Exchange an email and password for an access token (15 minutes) and a refresh token."""
@@ -68,15 +79,19 @@ async def login(
         password=body.password,
         organization_id=body.organization_id,
         remember_me=body.remember_me,
-        policy=token_policy(settings),
-        refusals=service.Refusals(sessions, settings.source),
+        policy=token_policy(settings, vault),
+        refusals=refusals(sessions, settings, vault),
     )
     return _pair(issued, response)
 
 
 @router.post("/v1/auth/signup", status_code=201, response_model=DataResponse[TokenPair])
 async def signup(
-    body: SignupRequest, session: SystemSession, settings: IdentitySettings, response: Response
+    body: SignupRequest,
+    session: SystemSession,
+    settings: IdentitySettings,
+    vault: SigningVault,
+    response: Response,
 ) -> DataResponse[TokenPair]:
     """Create an organization with you as its first admin, and log you in."""
     if not settings.public_signup:
@@ -84,7 +99,7 @@ async def signup(
             "Public signup is turned off on this installation; ask its operator for an account."
         )
     founded = await organizations.sign_up(session, body, source=settings.source)
-    issued = await service.open_session(session, founded.admin, token_policy(settings))
+    issued = await service.open_session(session, founded.admin, token_policy(settings, vault))
     return _pair(issued, response)
 
 
@@ -94,14 +109,15 @@ async def refresh(
     session: SystemSession,
     sessions: Sessions,
     settings: IdentitySettings,
+    vault: SigningVault,
     response: Response,
 ) -> DataResponse[TokenPair]:
     """Trade a refresh token for a new one and a new access token; each works only once."""
     issued = await service.refresh(
         session,
         refresh_token=body.refresh_token,
-        policy=token_policy(settings),
-        refusals=service.Refusals(sessions, settings.source),
+        policy=token_policy(settings, vault),
+        refusals=refusals(sessions, settings, vault),
     )
     return _pair(issued, response)
 
@@ -128,19 +144,22 @@ async def verify(
 
 @router.post("/v1/auth/keys/rotate", response_model=DataResponse[KeyRotation])
 async def rotate_keys(
-    principal: CurrentPrincipal, session: SystemSession, settings: IdentitySettings
+    principal: CurrentPrincipal,
+    session: SystemSession,
+    settings: IdentitySettings,
+    vault: SigningVault,
 ) -> DataResponse[KeyRotation]:
     """Platform admins: sign with a new key; old keys verify until their tokens expire."""
     require_platform_admin(principal)
     rotation = await service.rotate_signing_keys(
-        session, timedelta(seconds=settings.access_token_ttl_s)
+        session, timedelta(seconds=settings.access_token_ttl_s), vault
     )
     retiring = [RetiringKey(kid=kid, retires_at=at) for kid, at in rotation.retiring]
     return DataResponse(data=KeyRotation(kid=rotation.current, retiring=retiring))
 
 
 @router.get(JWKS_PATH, response_model=Jwks)
-async def jwks(session: SystemSession, response: Response) -> Jwks:
+async def jwks(session: SystemSession, vault: SigningVault, response: Response) -> Jwks:
     """The public keys that verify Millbook access tokens, as a JSON Web Key Set."""
     response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_S}"
-    return Jwks.model_validate(await service.jwks(session))
+    return Jwks.model_validate(await service.jwks(session, vault))

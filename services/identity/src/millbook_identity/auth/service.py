@@ -7,12 +7,14 @@ revoked). They are written in a transaction of their own from `sessions`.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from millbook_identity.audit import domain as audit_actions
@@ -26,10 +28,11 @@ from millbook_identity.auth.domain import (
     choose_account,
     refresh_outcome,
 )
-from millbook_identity.auth.keys import KeyMaterial, generate_key_material
+from millbook_identity.auth.keys import KeyMaterial, KeyVault, generate_key_material
 from millbook_identity.auth.lockout import (
     DEFAULT_POLICY,
     LockoutPolicy,
+    email_digest,
     locked_until,
     retry_after_seconds,
 )
@@ -41,13 +44,21 @@ from millbook_identity.auth.tokens import (
     refresh_token_digest,
     sign,
 )
-from millbook_identity.models import LoginFailure, SigningKey, User, UserSession
+from millbook_identity.models import (
+    AnonymousLoginFailure,
+    LoginFailure,
+    SigningKey,
+    User,
+    UserSession,
+)
 from millbook_identity.organizations import repository as organizations
 from millbook_identity.roles import repository as roles
 from millbook_identity.roles.domain import scope_claim
 from millbook_identity.users.domain import UserStatus, normalize_email
 from millbook_platform.db import scope_to_tenant, unit_of_work, utcnow
 from millbook_platform.errors import AuthInvalid, RateLimited
+
+log = logging.getLogger("millbook.identity.auth")
 
 INVALID_REFRESH = "The refresh token is not valid; log in again."
 LOCKED = "Too many failed logins for this account; try again later."
@@ -59,6 +70,7 @@ RETIREMENT_MARGIN = timedelta(minutes=5)
 class TokenPolicy:
     access_ttl: timedelta
     refresh_ttl: timedelta
+    vault: KeyVault
     remember_ttl: timedelta = timedelta(days=30)
     lockout: LockoutPolicy = field(default=DEFAULT_POLICY)
 
@@ -77,6 +89,8 @@ class Refusals:
 
     sessions: async_sessionmaker[AsyncSession]
     source: str
+    # Keys the digest an email without an account has its failures counted under.
+    email_key: bytes | None = None
 
 
 async def login(
@@ -90,16 +104,17 @@ async def login(
     remember_me: bool = False,
 ) -> IssuedTokens:
     """Open a session for the account the credentials name and issue its tokens."""
+    normalized = normalize_email(email)
     accounts = _in_organization(
-        await repository.users_with_email_in_any_tenant(session, normalize_email(email)),
-        organization_id,
+        await repository.users_with_email_in_any_tenant(session, normalized), organization_id
     )
-    await _refuse_when_locked(session, accounts, policy.lockout)
+    digest = email_digest(normalized, refusals.email_key)
+    await _refuse_when_locked(session, accounts, digest, policy.lockout)
     candidates = await _check_password(accounts, password)
     try:
         chosen = choose_account(candidates, organization_id)
     except AuthInvalid:
-        await _record_failures(refusals, accounts, candidates, policy.lockout)
+        await _record_failures(refusals, accounts, candidates, digest, policy.lockout)
         raise
     user = next(u for u in accounts if u.id == chosen.user_id)
     await scope_to_tenant(session, user.tenant_id)
@@ -124,16 +139,21 @@ def _in_organization(users: Sequence[User], organization_id: uuid.UUID | None) -
 
 
 async def _refuse_when_locked(
-    session: AsyncSession, accounts: Sequence[User], policy: LockoutPolicy
+    session: AsyncSession, accounts: Sequence[User], digest: str, policy: LockoutPolicy
 ) -> None:
-    """429 when every account the login could open is locked; no password is checked."""
-    if not accounts:
-        return
+    """429 when every account the login could open is locked; no password is checked.
+
+    An email without an account is locked by its own failures, by the same rule and
+    with the same answer, so that a 429 does not reveal whether an account exists.
+    """
     now = utcnow()
-    failures = await repository.recent_failures(
-        session, [u.id for u in accounts], now - policy.lookback
-    )
-    locks = [locked_until(failures[u.id], now, policy) for u in accounts]
+    since = now - policy.lookback
+    if accounts:
+        failures = await repository.recent_failures(session, [u.id for u in accounts], since)
+        locks = [locked_until(failures[u.id], now, policy) for u in accounts]
+    else:
+        anonymous = await repository.recent_anonymous_failures(session, digest, since)
+        locks = [locked_until(anonymous, now, policy)]
     if all(until is not None for until in locks):
         soonest = min(until for until in locks if until is not None)
         seconds = retry_after_seconds(soonest, now)
@@ -158,19 +178,34 @@ async def _record_failures(
     refusals: Refusals,
     accounts: Sequence[User],
     candidates: Sequence[LoginCandidate],
+    digest: str,
     policy: LockoutPolicy,
 ) -> None:
+    if not accounts:
+        async with unit_of_work(refusals.sessions) as session:
+            await _record_anonymous_failure(session, digest, policy)
+        return
     wrong = {c.user_id for c in candidates if not c.password_matches}
     for user in (u for u in accounts if u.id in wrong):
         async with unit_of_work(refusals.sessions, user.tenant_id) as session:
             await _record_failure(session, user, policy)
 
 
+async def _record_anonymous_failure(
+    session: AsyncSession, digest: str, policy: LockoutPolicy
+) -> None:
+    now = utcnow()
+    await repository.forget_anonymous_failures_before(session, now - policy.lookback)
+    failure = AnonymousLoginFailure(id=uuid.uuid4(), email_digest=digest, created_at=now)
+    repository.add_anonymous_failure(session, failure)
+
+
 async def _record_failure(session: AsyncSession, user: User, policy: LockoutPolicy) -> None:
     now = utcnow()
     await repository.forget_failures(session, user.tenant_id, user.id, before=now - policy.lookback)
     repository.add_failure(
-        session, LoginFailure(id=uuid.uuid4(), tenant_id=user.tenant_id, user_id=user.id)
+        session,
+        LoginFailure(id=uuid.uuid4(), tenant_id=user.tenant_id, user_id=user.id, created_at=now),
     )
     await session.flush()
     audit.record_own_account(session, user.id, user.tenant_id, audit_actions.LOGIN_FAILED)
@@ -217,13 +252,15 @@ async def open_session(
     repository.add_session(session, user_session)
     user.last_login_at = now if predecessor is None else user.last_login_at
     await session.flush()
-    access_token = await user_access_token(session, user, session_id, policy.access_ttl)
+    access_token = await user_access_token(
+        session, user, session_id, policy.access_ttl, policy.vault
+    )
     expires_in = int(policy.access_ttl.total_seconds())
     return IssuedTokens(access_token, refresh_token, expires_in, user)
 
 
 async def user_access_token(
-    session: AsyncSession, user: User, session_id: uuid.UUID, ttl: timedelta
+    session: AsyncSession, user: User, session_id: uuid.UUID, ttl: timedelta, vault: KeyVault
 ) -> str:
     org = await organizations.get(session, user.tenant_id)
     custom = await roles.custom_scopes(session, user.tenant_id)
@@ -235,7 +272,7 @@ async def user_access_token(
         tier=org.plan_tier if org is not None else "standard",
     )
     claims = access_claims(grant, now=utcnow(), ttl=ttl)
-    return sign(claims, await current_signing_key(session))
+    return sign(claims, await current_signing_key(session, vault))
 
 
 async def refresh(
@@ -306,23 +343,23 @@ async def session_is_live(session: AsyncSession, session_id: uuid.UUID) -> bool:
     return found is not None and found.revoked_at is None
 
 
-async def current_signing_key(session: AsyncSession) -> KeyMaterial:
-    """The newest active key, created on first need."""
+async def current_signing_key(session: AsyncSession, vault: KeyVault) -> KeyMaterial:
+    """The newest active key, decrypted; created on first need."""
     keys = await repository.active_signing_keys(session)
     if not keys:
         await repository.lock_signing_keys(session)
         keys = await repository.active_signing_keys(session)
     if not keys:
-        keys = [await _create_signing_key(session)]
+        keys = [await _create_signing_key(session, vault)]
     key = keys[0]
-    return KeyMaterial(kid=key.kid, private_key_pem=key.private_key_pem, public_jwk=key.public_jwk)
+    return vault.open(key.kid, key.private_key_pem, key.public_jwk)
 
 
-async def _create_signing_key(session: AsyncSession) -> SigningKey:
+async def _create_signing_key(session: AsyncSession, vault: KeyVault) -> SigningKey:
     material = generate_key_material()
     key = SigningKey(
         kid=material.kid,
-        private_key_pem=material.private_key_pem,
+        private_key_pem=vault.seal(material),
         public_jwk=material.public_jwk,
         created_at=utcnow(),
     )
@@ -337,10 +374,12 @@ class Rotation:
     retiring: list[tuple[str, datetime]]
 
 
-async def rotate_signing_keys(session: AsyncSession, access_ttl: timedelta) -> Rotation:
+async def rotate_signing_keys(
+    session: AsyncSession, access_ttl: timedelta, vault: KeyVault
+) -> Rotation:
     """Make a new key current; older keys keep verifying until their tokens have expired."""
     await repository.lock_signing_keys(session)
-    key = await _create_signing_key(session)
+    key = await _create_signing_key(session, vault)
     retire_at = utcnow() + access_ttl + RETIREMENT_MARGIN
     retiring = await repository.signing_keys_to_retire(session, keep=key.kid)
     for old in retiring:
@@ -349,8 +388,21 @@ async def rotate_signing_keys(session: AsyncSession, access_ttl: timedelta) -> R
     return Rotation(key.kid, [(old.kid, retire_at) for old in retiring])
 
 
-async def jwks(session: AsyncSession) -> dict[str, Any]:
+async def check_signing_keys(sessions: async_sessionmaker[AsyncSession], vault: KeyVault) -> None:
+    """SigningKeyUnavailable, at startup rather than at the first login, when a key that
+    still signs or verifies does not open with the configured passphrase."""
+    try:
+        async with unit_of_work(sessions) as session:
+            keys = await repository.active_signing_keys(session)
+    except (DBAPIError, OSError):
+        log.warning("signing keys not checked at startup: the database is not reachable")
+        return
+    for key in keys:
+        vault.open(key.kid, key.private_key_pem, key.public_jwk)
+
+
+async def jwks(session: AsyncSession, vault: KeyVault) -> dict[str, Any]:
     """The public keys of every active signing key, creating the first if there is none."""
-    await current_signing_key(session)
+    await current_signing_key(session, vault)
     keys = await repository.active_signing_keys(session)
     return {"keys": [dict(key.public_jwk) for key in keys]}

@@ -150,3 +150,18 @@ def scopes_for(roles: Iterable[str], custom: CustomRoles | None = None) -> froze
 def scope_claim(roles: Iterable[str], custom: CustomRoles | None = None) -> str:
     """The space-separated `scope` claim of an access token."""
     return " ".join(sorted(scopes_for(roles, custom)))
+
+
+def changed_role_fields(current: Mapping[str, object], wanted: Mapping[str, object]) -> list[str]:
+    """The fields a role change really changes, sorted; scopes compare as sets."""
+
+    def comparable(field: str, value: object) -> object:
+        if field == "scopes" and isinstance(value, Iterable) and not isinstance(value, str):
+            return frozenset(value)
+        return value
+
+    return sorted(
+        field
+        for field, value in wanted.items()
+        if comparable(field, current.get(field)) != comparable(field, value)
+    )

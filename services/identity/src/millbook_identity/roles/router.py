@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
+from millbook_identity.deps import IdentitySettings
 from millbook_identity.roles import service
 from millbook_identity.roles.schemas import Role, RoleCreate, RolePatch
 from millbook_platform.auth import Principal
@@ -28,10 +29,15 @@ async def list_roles(
 
 @router.post("", status_code=201, response_model=DataResponse[Role])
 async def create_role(
-    body: RoleCreate, principal: Annotated[Principal, needs("users:write")], session: TenantSession
+    body: RoleCreate,
+    principal: Annotated[Principal, needs("users:write")],
+    session: TenantSession,
+    settings: IdentitySettings,
 ) -> DataResponse[Role]:
     """Define a role of your own: a name and at most the scopes you hold."""
-    role = await service.create_role(session, principal.tenant_id, body, principal.scopes)
+    role = await service.create_role(
+        session, principal.tenant_id, body, principal.scopes, source=settings.source
+    )
     return DataResponse(data=service.view(role))
 
 
@@ -50,6 +56,7 @@ async def update_role(
     body: RolePatch,
     principal: Annotated[Principal, needs("users:write")],
     session: TenantSession,
+    settings: IdentitySettings,
 ) -> DataResponse[Role]:
     """Change a role's name, description or scopes; holders get them at their next token."""
     role = await service.update_role(
@@ -58,6 +65,7 @@ async def update_role(
         role_id,
         body.model_dump(exclude_unset=True),
         principal.scopes,
+        source=settings.source,
     )
     return DataResponse(data=service.view(role))
 
@@ -67,7 +75,8 @@ async def delete_role(
     role_id: uuid.UUID,
     principal: Annotated[Principal, needs("users:write")],
     session: TenantSession,
+    settings: IdentitySettings,
 ) -> Response:
     """Delete a role nobody holds; a role in use is a conflict."""
-    await service.delete_role(session, principal.tenant_id, role_id)
+    await service.delete_role(session, principal.tenant_id, role_id, source=settings.source)
     return Response(status_code=204)

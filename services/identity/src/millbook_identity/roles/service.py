@@ -14,11 +14,14 @@ from millbook_identity.roles import repository
 from millbook_identity.roles.domain import (
     ROLE_DESCRIPTIONS,
     ROLE_SCOPES,
+    changed_role_fields,
     is_built_in,
     scopes_beyond,
 )
+from millbook_identity.roles.events import role_created, role_deleted, role_updated
 from millbook_identity.roles.schemas import Role as RoleView
 from millbook_identity.roles.schemas import RoleCreate
+from millbook_platform.db import utcnow
 from millbook_platform.errors import (
     Conflict,
     NotFound,
@@ -26,6 +29,7 @@ from millbook_platform.errors import (
     ValidationFailed,
     field_error,
 )
+from millbook_platform.outbox import record_event
 
 
 def built_in_roles() -> list[RoleView]:
@@ -64,8 +68,14 @@ async def get_role(session: AsyncSession, tenant_id: uuid.UUID, role_id: uuid.UU
 
 
 async def create_role(
-    session: AsyncSession, tenant_id: uuid.UUID, data: RoleCreate, grantor: Iterable[str]
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    data: RoleCreate,
+    grantor: Iterable[str],
+    *,
+    source: str,
 ) -> Role:
+    """Define a custom role; RoleCreated goes out."""
     _check_name(data.name)
     _refuse_beyond(data.scopes, grantor)
     role = Role(
@@ -77,6 +87,7 @@ async def create_role(
     )
     repository.add(session, role)
     await _flush_unique(session)
+    record_event(session, role_created(role, utcnow()), tenant_id=tenant_id, source=source)
     return role
 
 
@@ -86,8 +97,10 @@ async def update_role(
     role_id: uuid.UUID,
     changes: dict[str, Any],
     grantor: Iterable[str],
+    *,
+    source: str,
 ) -> Role:
-    """Change a role; a rename follows on every user holding it."""
+    """Change a role; a rename follows on every user holding it. RoleUpdated goes out."""
     nulls = [field for field, value in changes.items() if value is None]
     if nulls:
         raise ValidationFailed(
@@ -100,19 +113,28 @@ async def update_role(
     if "name" in changes and changes["name"] != role.name:
         _check_name(changes["name"])
         await repository.rename_on_users(session, tenant_id, role.name, changes["name"])
-    for field, value in changes.items():
-        setattr(role, field, value)
+    previous_name = role.name
+    changed = changed_role_fields({f: getattr(role, f) for f in changes}, changes)
+    for field in changed:
+        setattr(role, field, changes[field])
     await _flush_unique(session)
+    if changed:
+        event = role_updated(role, previous_name, changed, utcnow())
+        record_event(session, event, tenant_id=tenant_id, source=source)
     return role
 
 
-async def delete_role(session: AsyncSession, tenant_id: uuid.UUID, role_id: uuid.UUID) -> None:
+async def delete_role(
+    session: AsyncSession, tenant_id: uuid.UUID, role_id: uuid.UUID, *, source: str
+) -> None:
+    """Delete a role nobody holds; RoleDeleted goes out."""
     role = await get_role(session, tenant_id, role_id)
     holders = await repository.holders(session, tenant_id, role.name)
     if holders:
         raise Conflict(f"The role is held by {holders} user(s); take it from them first.")
     await repository.delete(session, role)
     await session.flush()
+    record_event(session, role_deleted(role, utcnow()), tenant_id=tenant_id, source=source)
 
 
 def _check_name(name: str) -> None:

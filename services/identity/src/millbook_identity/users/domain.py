@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from millbook_identity.auth.passwords import password_problems
 from millbook_identity.roles.domain import CustomRoles, unknown_roles
-from millbook_platform.errors import ValidationFailed, field_error
+from millbook_platform.errors import InvalidTransition, ValidationFailed, field_error
 
 
 class UserStatus(StrEnum):
@@ -50,3 +50,12 @@ def check_password(email: str, password: str, field: str = "password") -> None:
 def changed_fields(current: dict[str, object], wanted: dict[str, object]) -> list[str]:
     """The fields whose wanted value differs from the current one, in a stable order."""
     return sorted(field for field, value in wanted.items() if current.get(field) != value)
+
+
+def check_reactivation(status: str) -> None:
+    """Only a deactivated user can be brought back; an active one is a bad transition."""
+    if status != UserStatus.INACTIVE:
+        raise InvalidTransition(
+            "The user is active; only a deactivated user can be reactivated.",
+            details=[field_error("status", f"is {status}, not inactive")],
+        )

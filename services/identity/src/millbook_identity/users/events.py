@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from millbook_contracts.events import RoleChanged, UserCreated, UserDeactivated, UserUpdated
+from datetime import datetime
+
+from millbook_contracts.events import (
+    RoleChanged,
+    UserCreated,
+    UserDeactivated,
+    UserReactivated,
+    UserUpdated,
+)
 from millbook_identity.models import User
 from millbook_platform.db import utcnow
 
@@ -46,4 +54,16 @@ def user_deactivated(user: User) -> UserDeactivated:
     assert user.deactivated_at is not None
     return UserDeactivated(
         user_id=user.id, organization_id=user.tenant_id, deactivated_at=user.deactivated_at
+    )
+
+
+def user_reactivated(user: User, at: datetime) -> UserReactivated:
+    return UserReactivated(
+        user_id=user.id,
+        organization_id=user.tenant_id,
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        roles=list(user.roles),
+        reactivated_at=at,
     )

@@ -25,6 +25,14 @@ async def get(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -
     return await session.scalar(select(User).where(User.tenant_id == tenant_id, User.id == user_id))
 
 
+async def get_for_update(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> User | None:
+    """The user, locked until the transaction ends: status changes are decided one at a time."""
+    statement = select(User).where(User.tenant_id == tenant_id, User.id == user_id)
+    return await session.scalar(statement.with_for_update())
+
+
 async def get_by_email(session: AsyncSession, tenant_id: uuid.UUID, email: str) -> User | None:
     return await session.scalar(
         select(User).where(User.tenant_id == tenant_id, User.email == email)

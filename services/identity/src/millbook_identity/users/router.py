@@ -148,6 +148,24 @@ async def update_user(
     return DataResponse(data=User.model_validate(user))
 
 
+@router.post("/{user_id}/reactivate", response_model=DataResponse[User])
+async def reactivate_user(
+    user_id: uuid.UUID,
+    principal: Annotated[Principal, needs("users:write")],
+    session: TenantSession,
+    settings: IdentitySettings,
+) -> DataResponse[User]:
+    """Bring a deactivated user back: they can log in again with their old password and roles."""
+    user = await service.reactivate_user(
+        session,
+        principal.tenant_id,
+        user_id,
+        source=settings.source,
+        grantor_scopes=principal.scopes,
+    )
+    return DataResponse(data=User.model_validate(user))
+
+
 @router.delete("/{user_id}", status_code=204)
 async def delete_user(
     user_id: uuid.UUID,

@@ -20,6 +20,7 @@ from millbook_identity.users.domain import (
     changed_fields,
     check_new_user,
     check_password,
+    check_reactivation,
     normalize_email,
     role_problems,
 )
@@ -27,6 +28,7 @@ from millbook_identity.users.events import (
     role_changed,
     user_created,
     user_deactivated,
+    user_reactivated,
     user_updated,
 )
 from millbook_identity.users.repository import UserFilters
@@ -195,6 +197,32 @@ async def deactivate_user(
     await revocation.revoke_all_of_user(
         session, tenant_id, user.id, reason="user_deactivated", source=source
     )
+
+
+async def reactivate_user(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    source: str,
+    grantor_scopes: Iterable[str] | None = None,
+) -> User:
+    """Bring a deactivated user back with their roles and password; UserReactivated goes out.
+
+    Reactivating hands the user's roles out again, so the caller must hold what they grant.
+    """
+    user = await repository.get_for_update(session, tenant_id, user_id)
+    if user is None:
+        raise NotFound("No user with this id.")
+    check_reactivation(user.status)
+    custom = await roles.custom_scopes(session, tenant_id)
+    _refuse_roles_beyond(list(user.roles), custom, grantor_scopes)
+    now = utcnow()
+    user.status = UserStatus.ACTIVE.value
+    user.deactivated_at = None
+    await session.flush()
+    record_event(session, user_reactivated(user, now), tenant_id=tenant_id, source=source)
+    return user
 
 
 async def _flush_unique_email(session: AsyncSession) -> None:
