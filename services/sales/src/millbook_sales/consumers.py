@@ -8,8 +8,10 @@ from millbook_contracts.events import (
     OrganizationCreated,
     OrganizationUpdated,
     RoleChanged,
+    RoleUpdated,
     UserCreated,
     UserDeactivated,
+    UserReactivated,
     UserUpdated,
 )
 from millbook_platform.app import ConsumerFactory
@@ -23,6 +25,8 @@ USERS = subscriptions(
     (UserUpdated, projection.on_user_updated),
     (UserDeactivated, projection.on_user_deactivated),
     (RoleChanged, projection.on_role_changed),
+    (UserReactivated, projection.on_user_reactivated),
+    (RoleUpdated, projection.on_role_updated),
 )
 
 

@@ -3,13 +3,23 @@
 import asyncio
 import contextlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from millbook_contracts.events import RoleChanged, UserCreated, UserDeactivated
+from millbook_contracts.events import (
+    RoleChanged,
+    RoleUpdated,
+    UserCreated,
+    UserDeactivated,
+    UserReactivated,
+)
 from millbook_platform.consumer import Subscription
+from millbook_platform.db import unit_of_work
 from millbook_sales.consumers import USERS, users_consumer
+from millbook_sales.models import SalesUser
+from millbook_sales.users import projection
 from millbook_testing.callers import error_of
 from millbook_testing.kafka import produce
 from millbook_testing.waiting import eventually
@@ -213,3 +223,56 @@ async def test_a_failed_conversion_writes_nothing(caller, sessions):
     assert await events_of(sessions, caller.tenant_id, "sales.customer.created") == []
     unknown = await caller.post(f"/v1/leads/{uuid.uuid4()}/convert")
     assert unknown.status_code == 404
+
+
+async def test_a_reactivated_sales_user_takes_leads_again_and_a_late_deactivation_does_not_undo_it(
+    app, caller
+):
+    user = user_created(caller.tenant_id, ["sales"])
+    await deliver(app, user)
+    deactivated_at = datetime.now(UTC)
+    gone = UserDeactivated(
+        user_id=user.user_id, organization_id=caller.tenant_id, deactivated_at=deactivated_at
+    )
+    await deliver(app, gone)
+    assert not await active_ids(app, caller.tenant_id)
+    back = UserReactivated(
+        user_id=user.user_id,
+        organization_id=caller.tenant_id,
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        roles=["sales"],
+        reactivated_at=deactivated_at + timedelta(minutes=1),
+    )
+    await deliver(app, back)
+    assert await active_ids(app, caller.tenant_id) == [user.user_id]
+    # The same deactivation delivered again as a new message (a replay) keeps the user active.
+    await deliver(app, gone.model_copy())
+    assert await active_ids(app, caller.tenant_id) == [user.user_id]
+
+
+async def test_a_renamed_role_is_renamed_on_its_holders(app, caller):
+    user = user_created(caller.tenant_id, ["sales", "estimators"])
+    await deliver(app, user)
+    renamed = RoleUpdated(
+        role_id=uuid.uuid4(),
+        organization_id=caller.tenant_id,
+        name="estimating",
+        previous_name="estimators",
+        description="Prices parts",
+        scopes=["quotations:write"],
+        changed=["name"],
+        updated_at=datetime.now(UTC),
+    )
+    await deliver(app, renamed)
+    async with unit_of_work(app.state.sessions, caller.tenant_id) as session:
+        roles = await session.scalar(
+            select(SalesUser.roles).where(SalesUser.user_id == user.user_id)
+        )
+    assert roles == ["sales", "estimating"]
+
+
+async def active_ids(app, tenant_id):
+    async with unit_of_work(app.state.sessions, tenant_id) as session:
+        return list(await projection.active_sales_user_ids(session, tenant_id))

@@ -10,12 +10,19 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_contracts.envelope import Envelope
-from millbook_contracts.events import RoleChanged, UserCreated, UserDeactivated, UserUpdated
+from millbook_contracts.events import (
+    RoleChanged,
+    RoleUpdated,
+    UserCreated,
+    UserDeactivated,
+    UserReactivated,
+    UserUpdated,
+)
 from millbook_sales.models import SalesUser
 
 SALES_ROLE = "sales"
@@ -29,13 +36,37 @@ async def on_user_updated(session: AsyncSession, event: UserUpdated, envelope: E
     await _upsert(session, envelope, event, event.updated_at)
 
 
+async def on_user_reactivated(
+    session: AsyncSession, event: UserReactivated, envelope: Envelope
+) -> None:
+    await _upsert(session, envelope, event, event.reactivated_at)
+
+
 async def on_user_deactivated(
     session: AsyncSession, event: UserDeactivated, envelope: Envelope
 ) -> None:
     await session.execute(
         update(SalesUser)
-        .where(SalesUser.tenant_id == envelope.tenant_id, SalesUser.user_id == event.user_id)
+        .where(
+            SalesUser.tenant_id == envelope.tenant_id,
+            SalesUser.user_id == event.user_id,
+            SalesUser.as_of <= event.deactivated_at,  # a late redelivery keeps a reactivation
+        )
         .values(active=False, as_of=event.deactivated_at)
+    )
+
+
+async def on_role_updated(session: AsyncSession, event: RoleUpdated, envelope: Envelope) -> None:
+    """A renamed role is renamed on its holders too; identity sends no per-user event then."""
+    if event.previous_name == event.name:
+        return
+    await session.execute(
+        update(SalesUser)
+        .where(
+            SalesUser.tenant_id == envelope.tenant_id,
+            SalesUser.roles.any_() == event.previous_name,
+        )
+        .values(roles=func.array_replace(SalesUser.roles, event.previous_name, event.name))
     )
 
 
@@ -52,17 +83,22 @@ async def on_role_changed(session: AsyncSession, event: RoleChanged, envelope: E
 
 
 async def _upsert(
-    session: AsyncSession, envelope: Envelope, event: UserCreated | UserUpdated, at: datetime
+    session: AsyncSession,
+    envelope: Envelope,
+    event: UserCreated | UserUpdated | UserReactivated,
+    at: datetime,
 ) -> None:
-    values = {
+    values: dict[str, object] = {
         "email": str(event.email),
         "first_name": event.first_name,
         "last_name": event.last_name,
         "roles": list(event.roles),
         "as_of": at,
     }
+    if isinstance(event, UserReactivated):
+        values["active"] = True
     statement = insert(SalesUser).values(
-        tenant_id=envelope.tenant_id, user_id=event.user_id, active=True, **values
+        tenant_id=envelope.tenant_id, user_id=event.user_id, **{"active": True, **values}
     )
     await session.execute(
         statement.on_conflict_do_update(
