@@ -48,6 +48,8 @@ test-fast: sync ## Unit tests only, no PostgreSQL or Kafka
 bench: sync ## Benchmarks (needs `make up` first); prints ratios against the machine's own limits
 	@$(RUN) python bench/outbox.py
 	@$(RUN) python bench/gateway.py
+	@$(RUN) python bench/sales.py
+	@$(RUN) python bench/billing.py
 
 contracts: sync ## Write the AsyncAPI document and JSON Schemas to contracts/generated
 	@$(RUN) millbook-contracts export contracts/generated

@@ -1,0 +1,1 @@
+"""Uploaded files (receipts, supplier invoices) kept in PostgreSQL, sniffed by content."""

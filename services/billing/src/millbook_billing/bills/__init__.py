@@ -1,0 +1,1 @@
+"""Supplier bills: entry, approval to accounts payable, payment allocation."""

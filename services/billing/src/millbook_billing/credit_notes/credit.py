@@ -1,0 +1,142 @@
+"""The customer credit a credit note leaves on a paid invoice: applied to other invoices
+of the customer, or paid back as a refund."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from millbook_billing.credit_notes.domain import available_credit
+from millbook_billing.credit_notes.service import CreditNoteWithLines, get_credit_note
+from millbook_billing.invoices import accounting as invoice_accounting
+from millbook_billing.invoices import repository as invoices
+from millbook_billing.invoices.events import SOURCE
+from millbook_billing.invoices.service import apply_amount
+from millbook_billing.ledger import postings
+from millbook_billing.ledger import service as ledger
+from millbook_billing.ledger.postings import DocumentRef, Fx, Party
+from millbook_billing.models import CreditNote, Payment, PaymentAllocation
+from millbook_billing.payments import accounting as payment_accounting
+from millbook_billing.payments import events as payment_events
+from millbook_billing.payments.schemas import AllocateCredit, RefundCreate
+from millbook_billing.payments.service import (
+    PaymentWithAllocations,
+    next_payment_number,
+    only_invoice_allocations,
+    validated_allocations,
+    within,
+)
+from millbook_platform.errors import ValidationFailed, field_error
+from millbook_platform.outbox import record_event
+
+
+def _ref(note: CreditNote) -> DocumentRef:
+    return DocumentRef("credit_note", note.id, note.credit_note_number, None)
+
+
+def _fx(note: CreditNote, base: str) -> Fx:
+    assert note.exchange_rate is not None, "a credit note keeps its invoice's fixed rate"
+    return Fx(note.currency_code, base, note.exchange_rate)
+
+
+async def allocate_credit(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    note_id: uuid.UUID,
+    body: AllocateCredit,
+    *,
+    actor: str | None = None,
+) -> CreditNoteWithLines:
+    """Settle open invoices of the same customer from the credit note's available credit."""
+    current = await get_credit_note(session, tenant_id, note_id, lock=True)
+    note = current.note
+    only_invoice_allocations(body.allocations)
+    within(body.allocations, available_credit(note), field="allocations", what="the credit left")
+    allocated = await validated_allocations(
+        session, tenant_id, note.customer_id, note.currency_code, body.allocations
+    )
+    base = await invoice_accounting.base_currency(session, tenant_id)
+    for item in allocated:
+        row = PaymentAllocation(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            payment_id=None,
+            credit_note_id=note.id,
+            invoice_id=item.invoice.id,
+            bill_id=None,
+            document_number=item.invoice.invoice_number,
+            amount=item.amount,
+            allocated_on=body.allocation_date,
+        )
+        session.add(row)
+        note.allocated_amount += item.amount
+        await apply_amount(
+            session, item.invoice, on=body.allocation_date, credited=item.amount, actor=actor
+        )
+        draft = postings.customer_credit_applied(
+            source=_ref(note),
+            invoice=invoice_accounting.ref_of(item.invoice),
+            customer=invoice_accounting.party_of(item.invoice),
+            entry_date=body.allocation_date,
+            amount=item.amount,
+            fx=invoice_accounting.fx_of(item.invoice, base),
+            application_id=row.id,
+        )
+        await ledger.post_entry(session, tenant_id, draft, actor=actor)
+    await session.flush()
+    return current
+
+
+async def refund_credit(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    note_id: uuid.UUID,
+    body: RefundCreate,
+    *,
+    actor: str | None = None,
+) -> PaymentWithAllocations:
+    """Pay back part or all of the credit note's available credit: a `refund` payment."""
+    note = (await get_credit_note(session, tenant_id, note_id, lock=True)).note
+    if body.amount > available_credit(note):
+        raise ValidationFailed(
+            "The refund is more than the credit note's available credit.",
+            details=[field_error("amount", f"at most {available_credit(note)}")],
+        )
+    note.refunded_amount += body.amount
+    refund = Payment(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        payment_number=await next_payment_number(session, tenant_id),
+        payment_type="refund",
+        customer_id=note.customer_id,
+        supplier_id=None,
+        amount=body.amount,
+        currency_code=note.currency_code,
+        exchange_rate=note.exchange_rate,  # credit leaves at the rate it was booked
+        payment_date=body.payment_date,
+        payment_method=body.payment_method,
+        payment_reference=body.payment_reference,
+        notes=body.notes,
+        allocated_amount=Decimal(0),
+        refunded_amount=Decimal(0),
+        refund_of=None,
+        refund_of_credit_note=note.id,
+    )
+    session.add(refund)
+    await session.flush()
+    invoice = await invoices.get(session, tenant_id, note.invoice_id)
+    assert invoice is not None, "a credit note refers to its invoice by foreign key"
+    base = await invoice_accounting.base_currency(session, tenant_id)
+    draft = postings.customer_refund(
+        payment=payment_accounting.ref_of(refund),
+        customer=Party("customer", note.customer_id, invoice.customer_name),
+        entry_date=refund.payment_date,
+        amount=refund.amount,
+        fx=_fx(note, base),
+    )
+    await ledger.post_entry(session, tenant_id, draft, actor=actor)
+    event = payment_events.payment_refunded(refund)
+    record_event(session, event, tenant_id=tenant_id, source=SOURCE, actor=actor)
+    return PaymentWithAllocations(refund, [])

@@ -1,0 +1,242 @@
+"""Credit note use cases: credit an issued invoice in part or in full."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from millbook_billing.credit_notes import domain, repository
+from millbook_billing.credit_notes.domain import CreditRefused, CreditSplit
+from millbook_billing.credit_notes.repository import CreditNoteFilters
+from millbook_billing.credit_notes.schemas import CreditNoteCreate
+from millbook_billing.invoices import accounting as invoice_accounting
+from millbook_billing.invoices import repository as invoices
+from millbook_billing.invoices.domain import InvoiceStatus
+from millbook_billing.invoices.events import SOURCE
+from millbook_billing.invoices.schemas import InvoiceLineIn
+from millbook_billing.invoices.service import apply_amount
+from millbook_billing.ledger import postings
+from millbook_billing.ledger import service as ledger
+from millbook_billing.ledger.postings import DocumentRef
+from millbook_billing.models import CreditNote, CreditNoteLine, DocumentCounter, Invoice
+from millbook_contracts.billing import CreditNoteIssued
+from millbook_platform import money
+from millbook_platform.db import utcnow
+from millbook_platform.errors import InvalidTransition, NotFound, ValidationFailed, field_error
+from millbook_platform.money import LinePrice, round_money
+from millbook_platform.numbering import document_number, next_number
+from millbook_platform.outbox import record_event
+from millbook_platform.pagination import PageMeta, PageParams
+
+NUMBER_PREFIX = "CN"
+NUMBER_SERIES = "credit_note"
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class CreditNoteWithLines:
+    note: CreditNote
+    lines: list[CreditNoteLine]
+
+
+async def get_credit_note(
+    session: AsyncSession, tenant_id: uuid.UUID, note_id: uuid.UUID, *, lock: bool = False
+) -> CreditNoteWithLines:
+    note = await repository.get(session, tenant_id, note_id, lock=lock)
+    if note is None:
+        raise NotFound(
+            "No credit note with this id.", details=[field_error("credit_note_id", str(note_id))]
+        )
+    lines = await repository.lines_of(session, tenant_id, [note.id])
+    return CreditNoteWithLines(note, lines[note.id])
+
+
+async def list_credit_notes(
+    session: AsyncSession, tenant_id: uuid.UUID, filters: CreditNoteFilters, page: PageParams
+) -> tuple[list[CreditNoteWithLines], PageMeta]:
+    rows, meta = await repository.list_page(session, tenant_id, filters, page)
+    lines = await repository.lines_of(session, tenant_id, [row.id for row in rows])
+    return [CreditNoteWithLines(row, lines[row.id]) for row in rows], meta
+
+
+async def issue_credit_note(
+    session: AsyncSession, tenant_id: uuid.UUID, body: CreditNoteCreate, *, actor: str | None = None
+) -> CreditNoteWithLines:
+    """Credit an issued invoice: off its open balance, or to customer credit once paid."""
+    _one_way_given(body)
+    invoice = await invoices.get(session, tenant_id, body.invoice_id, lock=True)
+    if invoice is None:
+        raise NotFound(
+            "No invoice with this id.", details=[field_error("invoice_id", str(body.invoice_id))]
+        )
+    if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOIDED):
+        raise InvalidTransition(
+            f"Only an issued invoice can be credited; this one is {invoice.status}.",
+            details=[field_error("status", invoice.status)],
+        )
+    note = CreditNote(id=uuid.uuid4(), tenant_id=tenant_id, currency_code=invoice.currency_code)
+    lines, split = await _priced(session, invoice, note, body)
+    try:
+        left = await _creditable(session, invoice)
+        domain.check_within(split.total, left.total)
+        placement = domain.place(split.total, status=invoice.status, balance=invoice.balance_amount)
+    except CreditRefused as exc:
+        raise ValidationFailed(
+            str(exc).capitalize() + ".", details=[field_error(exc.field, str(exc))]
+        ) from exc
+    year = utcnow().year
+    number = await next_number(session, DocumentCounter, tenant_id, NUMBER_SERIES, year)
+    assert invoice.invoice_number is not None
+    note.credit_note_number = document_number(NUMBER_PREFIX, year, number)
+    note.invoice_id = invoice.id
+    note.invoice_number = invoice.invoice_number
+    note.customer_id = invoice.customer_id
+    note.credit_date = body.credit_date
+    note.exchange_rate = invoice.exchange_rate
+    note.reason = body.reason
+    note.applied_amount = placement.applied
+    note.customer_credit_amount = placement.customer_credit
+    note.allocated_amount = ZERO
+    note.refunded_amount = ZERO
+    session.add(note)
+    await session.flush()
+    session.add_all(lines)
+    await session.flush()
+    if placement.applied > ZERO:
+        await apply_amount(
+            session, invoice, on=body.credit_date, credited=placement.applied, actor=actor
+        )
+    await _post(session, note, invoice, split, actor=actor)
+    record_event(session, _issued(note), tenant_id=tenant_id, source=SOURCE, actor=actor)
+    return CreditNoteWithLines(note, lines)
+
+
+def _one_way_given(body: CreditNoteCreate) -> None:
+    given = [body.line_items is not None, body.amount is not None, body.full]
+    if sum(given) != 1:
+        raise ValidationFailed(
+            "Give exactly one of line_items, amount or full.",
+            details=[field_error("amount", "give line_items, amount, or full: true")],
+        )
+
+
+async def _creditable(session: AsyncSession, invoice: Invoice) -> CreditSplit:
+    done = await repository.credited_so_far(session, invoice.tenant_id, invoice.id)
+    return CreditSplit(
+        net=invoice.subtotal - invoice.discount_amount - done.net,
+        tax=invoice.tax_amount - done.tax,
+        total=invoice.total_amount - done.total,
+    )
+
+
+async def _priced(
+    session: AsyncSession, invoice: Invoice, note: CreditNote, body: CreditNoteCreate
+) -> tuple[list[CreditNoteLine], CreditSplit]:
+    currency = invoice.currency_code
+    if body.line_items is not None:
+        lines = [
+            CreditNoteLine(
+                id=uuid.uuid4(),
+                tenant_id=note.tenant_id,
+                credit_note_id=note.id,
+                line_number=number,
+                **item.model_dump(),
+                **vars(money.line_amounts(_price_of(item), currency)),
+            )
+            for number, item in enumerate(body.line_items, start=1)
+        ]
+        totals = money.document_amounts([_price_of(item) for item in body.line_items], currency)
+        split = CreditSplit(
+            net=totals.subtotal - totals.discount_amount,
+            tax=totals.tax_amount,
+            total=totals.total_amount,
+        )
+    else:
+        left = await _creditable(session, invoice)
+        amount = left.total if body.full else round_money(body.amount or ZERO, currency)
+        split = domain.split_amount(
+            amount,
+            invoice_total=invoice.total_amount,
+            invoice_tax=invoice.tax_amount,
+            creditable=left,
+            currency_code=currency,
+        )
+        lines = [_single_line(note, invoice, body, split)]
+    note.subtotal = sum((line.subtotal for line in lines), ZERO)
+    note.discount_amount = sum((line.discount_amount for line in lines), ZERO)
+    note.tax_amount = split.tax
+    note.total_amount = split.total
+    return lines, split
+
+
+def _single_line(
+    note: CreditNote, invoice: Invoice, body: CreditNoteCreate, split: CreditSplit
+) -> CreditNoteLine:
+    rate = (split.tax / split.net).quantize(Decimal("0.000001")) if split.net else ZERO
+    return CreditNoteLine(
+        id=uuid.uuid4(),
+        tenant_id=note.tenant_id,
+        credit_note_id=note.id,
+        line_number=1,
+        description=body.reason or f"Credit on invoice {invoice.invoice_number}",
+        quantity=Decimal(1),
+        unit_price=split.net,
+        discount_percent=ZERO,
+        tax_rate=rate,
+        subtotal=split.net,
+        discount_amount=ZERO,
+        tax_amount=split.tax,
+        total_amount=split.total,
+    )
+
+
+async def _post(
+    session: AsyncSession,
+    note: CreditNote,
+    invoice: Invoice,
+    split: CreditSplit,
+    *,
+    actor: str | None,
+) -> None:
+    base = await invoice_accounting.base_currency(session, note.tenant_id)
+    draft = postings.credit_note_issued(
+        credit_note=DocumentRef("credit_note", note.id, note.credit_note_number, None),
+        invoice=invoice_accounting.ref_of(invoice),
+        customer=invoice_accounting.party_of(invoice),
+        entry_date=note.credit_date,
+        net=split.net,
+        tax=split.tax,
+        total=split.total,
+        to_customer_credit=note.customer_credit_amount > ZERO,
+        fx=invoice_accounting.fx_of(invoice, base),
+    )
+    await ledger.post_entry(session, note.tenant_id, draft, actor=actor)
+
+
+def _issued(note: CreditNote) -> CreditNoteIssued:
+    def amount(value: Decimal) -> Decimal:
+        return round_money(value, note.currency_code)
+
+    return CreditNoteIssued(
+        credit_note_id=note.id,
+        credit_note_number=note.credit_note_number,
+        invoice_id=note.invoice_id,
+        invoice_number=note.invoice_number,
+        customer_id=note.customer_id,
+        credit_date=note.credit_date,
+        currency_code=note.currency_code,
+        subtotal=amount(note.subtotal),
+        tax_amount=amount(note.tax_amount),
+        total_amount=amount(note.total_amount),
+        applied_amount=amount(note.applied_amount),
+        customer_credit_amount=amount(note.customer_credit_amount),
+        reason=note.reason,
+        occurred_at=note.created_at,
+    )
+
+
+def _price_of(item: InvoiceLineIn) -> LinePrice:
+    return LinePrice(item.quantity, item.unit_price, item.discount_percent, item.tax_rate)

@@ -1,0 +1,1 @@
+"""Expenses: recorded, approved into the ledger or rejected, billed on to customers."""

@@ -1,0 +1,160 @@
+"""Every query on invoices and their lines, tenant-scoped."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from millbook_billing.invoices.domain import InvoiceStatus
+from millbook_billing.models import Invoice, InvoiceLine
+from millbook_platform.pagination import PageMeta, PageParams, paginate
+
+SORTABLE = {
+    "invoice_date": Invoice.invoice_date,
+    "due_date": Invoice.due_date,
+    "total_amount": Invoice.total_amount,
+    "balance_amount": Invoice.balance_amount,
+    "invoice_number": Invoice.invoice_number,
+    "status": Invoice.status,
+    "updated_at": Invoice.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    statuses: frozenset[InvoiceStatus] | None = None
+    customer_id: uuid.UUID | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    overdue_on: date | None = None  # only invoices overdue on this day
+    search: str | None = None
+    updated_since: datetime | None = None
+
+
+async def get(
+    session: AsyncSession, tenant_id: uuid.UUID, invoice_id: uuid.UUID, *, lock: bool = False
+) -> Invoice | None:
+    statement = select(Invoice).where(Invoice.tenant_id == tenant_id, Invoice.id == invoice_id)
+    return await session.scalar(statement.with_for_update() if lock else statement)
+
+
+async def lock_many(
+    session: AsyncSession, tenant_id: uuid.UUID, invoice_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Invoice]:
+    """Lock the invoices in id order, so concurrent payments never deadlock each other."""
+    rows = await session.scalars(
+        select(Invoice)
+        .where(Invoice.tenant_id == tenant_id, Invoice.id.in_(sorted(invoice_ids)))
+        .order_by(Invoice.id)
+        .with_for_update()
+    )
+    return {row.id: row for row in rows}
+
+
+async def by_order(
+    session: AsyncSession, tenant_id: uuid.UUID, order_id: uuid.UUID
+) -> Invoice | None:
+    return await session.scalar(
+        select(Invoice).where(Invoice.tenant_id == tenant_id, Invoice.order_id == order_id)
+    )
+
+
+async def lines_of(
+    session: AsyncSession, tenant_id: uuid.UUID, invoice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[InvoiceLine]]:
+    rows = await session.scalars(
+        select(InvoiceLine)
+        .where(InvoiceLine.tenant_id == tenant_id, InvoiceLine.invoice_id.in_(invoice_ids))
+        .order_by(InvoiceLine.invoice_id, InvoiceLine.line_number)
+    )
+    grouped: dict[uuid.UUID, list[InvoiceLine]] = {invoice_id: [] for invoice_id in invoice_ids}
+    for row in rows:
+        grouped[row.invoice_id].append(row)
+    return grouped
+
+
+async def remove_lines(session: AsyncSession, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> None:
+    await session.execute(
+        delete(InvoiceLine).where(
+            InvoiceLine.tenant_id == tenant_id, InvoiceLine.invoice_id == invoice_id
+        )
+    )
+
+
+async def remove(session: AsyncSession, invoice: Invoice) -> None:
+    await session.delete(invoice)
+    await session.flush()
+
+
+async def list_page(
+    session: AsyncSession, tenant_id: uuid.UUID, filters: InvoiceFilters, page: PageParams
+) -> tuple[Sequence[Invoice], PageMeta]:
+    statement = select(Invoice).where(Invoice.tenant_id == tenant_id)
+    if filters.statuses is not None:
+        statement = statement.where(Invoice.status.in_([s.value for s in filters.statuses]))
+    if filters.customer_id is not None:
+        statement = statement.where(Invoice.customer_id == filters.customer_id)
+    if filters.date_from is not None:
+        statement = statement.where(Invoice.invoice_date >= filters.date_from)
+    if filters.date_to is not None:
+        statement = statement.where(Invoice.invoice_date <= filters.date_to)
+    if filters.min_amount is not None:
+        statement = statement.where(Invoice.total_amount >= filters.min_amount)
+    if filters.max_amount is not None:
+        statement = statement.where(Invoice.total_amount <= filters.max_amount)
+    if filters.overdue_on is not None:
+        statement = statement.where(
+            or_(
+                Invoice.status == InvoiceStatus.OVERDUE.value,
+                and_(
+                    Invoice.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIAL.value]),
+                    Invoice.due_date < filters.overdue_on,
+                ),
+            )
+        )
+    if filters.search:
+        pattern = "%" + _escape_like(filters.search) + "%"
+        statement = statement.where(
+            or_(
+                Invoice.invoice_number.ilike(pattern, escape="\\"),
+                Invoice.customer_name.ilike(pattern, escape="\\"),
+                Invoice.notes.ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.updated_since is not None:
+        statement = statement.where(Invoice.updated_at >= filters.updated_since)
+    return await paginate(
+        session,
+        statement,
+        page,
+        created_at=Invoice.created_at,
+        row_id=Invoice.id,
+        sortable=SORTABLE,
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def past_due(session: AsyncSession, today: date, limit: int) -> Sequence[Invoice]:
+    """Issued invoices past due and not yet flagged, across tenants; skips rows others hold."""
+    rows = await session.scalars(
+        select(Invoice)
+        .where(
+            Invoice.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIAL.value]),
+            Invoice.due_date < today,
+        )
+        .order_by(Invoice.due_date, Invoice.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return rows.all()

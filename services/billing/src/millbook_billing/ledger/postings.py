@@ -1,0 +1,455 @@
+"""Double-entry postings: each financial fact as one balanced journal draft (pure, no I/O).
+
+Amounts arrive in the document's currency and are converted to the tenant's base
+currency at the document's fixed rate, each rounded half-up to the base minor unit.
+Whatever rounding leaves over goes to the revenue or expense side of the entry (Sales,
+Purchase Price Variance, the expense account, FX gain/loss), never to a balance that a
+customer or supplier owes, so receivables and payables clear to the cent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from millbook_platform.money import round_money
+
+ZERO = Decimal(0)
+
+
+class Account(StrEnum):
+    """The seeded chart of accounts; the value is the account number."""
+
+    CASH = "1000"
+    ACCOUNTS_RECEIVABLE = "1100"
+    INVENTORY = "1200"
+    INPUT_TAX = "1300"
+    ACCOUNTS_PAYABLE = "2000"
+    TAX_PAYABLE = "2100"
+    CUSTOMER_CREDITS = "2200"
+    GOODS_RECEIVED_NOT_INVOICED = "2300"
+    OPENING_EQUITY = "3000"
+    RETAINED_EARNINGS = "3100"
+    SALES = "4000"
+    COST_OF_GOODS_SOLD = "5000"
+    PURCHASE_PRICE_VARIANCE = "5100"
+    FX_GAIN_LOSS = "5200"
+    EXPENSE_OFFICE = "6100"
+    EXPENSE_TRAVEL = "6200"
+    EXPENSE_MEALS = "6300"
+    EXPENSE_SOFTWARE = "6400"
+    EXPENSE_MARKETING = "6500"
+    EXPENSE_OTHER = "6900"
+
+
+EXPENSE_ACCOUNTS: dict[str, Account] = {
+    "office": Account.EXPENSE_OFFICE,
+    "travel": Account.EXPENSE_TRAVEL,
+    "meals": Account.EXPENSE_MEALS,
+    "software": Account.EXPENSE_SOFTWARE,
+    "marketing": Account.EXPENSE_MARKETING,
+    "other": Account.EXPENSE_OTHER,
+}
+
+
+def expense_account(category: str) -> Account:
+    """The expense account of an expense category (office, travel, meals, software, ...)."""
+    try:
+        return EXPENSE_ACCOUNTS[category]
+    except KeyError:
+        raise ValueError(f"unknown expense category {category!r}") from None
+
+
+@dataclass(frozen=True)
+class Fx:
+    """A document currency's fixed rate to the tenant's base currency: base = amount * rate."""
+
+    currency_code: str
+    base_currency: str
+    rate: Decimal
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0:
+            raise ValueError("an exchange rate is positive")
+        if self.currency_code == self.base_currency and self.rate != 1:
+            raise ValueError("a base-currency document has the rate 1")
+
+    @classmethod
+    def same(cls, currency_code: str) -> Fx:
+        """A document already in the base currency."""
+        return cls(currency_code, currency_code, Decimal(1))
+
+    def to_base(self, amount: Decimal) -> Decimal:
+        return round_money(amount * self.rate, self.base_currency)
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who an AR/AP line is owed by or to, for aging and statements."""
+
+    party_type: str  # "customer" | "supplier"
+    party_id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """The open item an AR/AP line belongs to."""
+
+    document_type: str  # "invoice" | "credit_note" | "bill" | "payment"
+    document_id: uuid.UUID
+    number: str | None
+    due_date: date | None
+
+
+@dataclass(frozen=True)
+class PostingLine:
+    account: Account
+    debit: Decimal
+    credit: Decimal
+    party: Party | None = None
+    document: DocumentRef | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class JournalDraft:
+    """A journal entry not yet posted; `source_type` names the fact, `source_id` its document."""
+
+    source_type: str
+    source_id: uuid.UUID
+    entry_date: date
+    currency: str
+    memo: str
+    lines: tuple[PostingLine, ...] = field(default_factory=tuple)
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((line.debit for line in self.lines), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((line.credit for line in self.lines), ZERO)
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.total_debit == self.total_credit
+
+
+@dataclass
+class _Builder:
+    """Collects signed base amounts (positive = debit) and balances on one line at the end."""
+
+    currency: str
+    lines: list[PostingLine] = field(default_factory=list)
+
+    def add(
+        self,
+        account: Account,
+        signed: Decimal,
+        *,
+        party: Party | None = None,
+        document: DocumentRef | None = None,
+        description: str | None = None,
+    ) -> None:
+        if signed == 0:
+            return
+        debit, credit = (signed, ZERO) if signed > 0 else (ZERO, -signed)
+        self.lines.append(PostingLine(account, debit, credit, party, document, description))
+
+    def residue(self) -> Decimal:
+        """Credits minus debits so far: what a debit on the balancing line must be."""
+        return sum((line.credit - line.debit for line in self.lines), ZERO)
+
+    def draft(
+        self, source_type: str, source_id: uuid.UUID, entry_date: date, memo: str
+    ) -> JournalDraft:
+        result = JournalDraft(
+            source_type, source_id, entry_date, self.currency, memo, tuple(self.lines)
+        )
+        if not result.is_balanced:  # a bug in a builder, never a user error
+            raise AssertionError(f"unbalanced {source_type} draft")
+        return result
+
+
+def _not_negative(**amounts: Decimal) -> None:
+    for name, amount in amounts.items():
+        if amount < 0:
+            raise ValueError(f"{name} must not be negative")
+
+
+def _adds_up(net: Decimal, tax: Decimal, total: Decimal) -> None:
+    if net + tax != total:
+        raise ValueError("net + tax must equal total")
+
+
+def _same_base(fx: Fx, others: Sequence[Fx]) -> None:
+    for other in others:
+        if other.base_currency != fx.base_currency:
+            raise ValueError("every rate must convert to the same base currency")
+        if other.currency_code != fx.currency_code:
+            raise ValueError("an allocation is in the payment's currency")
+
+
+def _label(ref: DocumentRef) -> str:
+    return ref.number or str(ref.document_id)
+
+
+def invoice_issued(
+    *,
+    invoice: DocumentRef,
+    customer: Party,
+    entry_date: date,
+    net: Decimal,
+    tax: Decimal,
+    total: Decimal,
+    fx: Fx,
+) -> JournalDraft:
+    """Accounts Receivable (total) / Sales (net after discount) + Tax Payable (tax)."""
+    _not_negative(net=net, tax=tax)
+    _adds_up(net, tax, total)
+    book = _Builder(fx.base_currency)
+    book.add(Account.ACCOUNTS_RECEIVABLE, fx.to_base(total), party=customer, document=invoice)
+    book.add(Account.TAX_PAYABLE, -fx.to_base(tax), document=invoice)
+    book.add(Account.SALES, book.residue(), document=invoice)
+    return book.draft(
+        "invoice_issued", invoice.document_id, entry_date, f"Invoice {_label(invoice)} issued"
+    )
+
+
+def credit_note_issued(
+    *,
+    credit_note: DocumentRef,
+    invoice: DocumentRef,
+    customer: Party,
+    entry_date: date,
+    net: Decimal,
+    tax: Decimal,
+    total: Decimal,
+    to_customer_credit: bool,
+    fx: Fx,
+) -> JournalDraft:
+    """Sales (net) + Tax Payable (tax) / the invoice's receivable, or Customer Credits."""
+    _not_negative(net=net, tax=tax)
+    _adds_up(net, tax, total)
+    book = _Builder(fx.base_currency)
+    if to_customer_credit:
+        book.add(Account.CUSTOMER_CREDITS, -fx.to_base(total), party=customer, document=credit_note)
+    else:
+        book.add(Account.ACCOUNTS_RECEIVABLE, -fx.to_base(total), party=customer, document=invoice)
+    book.add(Account.TAX_PAYABLE, fx.to_base(tax), document=credit_note)
+    book.add(Account.SALES, book.residue(), document=credit_note)
+    memo = f"Credit note {_label(credit_note)} on invoice {_label(invoice)}"
+    return book.draft("credit_note_issued", credit_note.document_id, entry_date, memo)
+
+
+def _settle(
+    book: _Builder,
+    *,
+    account: Account,
+    sign: int,
+    party: Party,
+    allocations: Sequence[tuple[DocumentRef, Decimal, Fx]],
+    fx: Fx,
+) -> Decimal:
+    """Clear each allocated open item at its own rate; return the allocated total.
+
+    `sign` is -1 to credit the items (receivables), +1 to debit them (payables).
+    """
+    _same_base(fx, [alloc_fx for _, _, alloc_fx in allocations])
+    allocated = ZERO
+    for document, amount, alloc_fx in allocations:
+        if amount <= 0:
+            raise ValueError("an allocation is positive")
+        allocated += amount
+        book.add(account, sign * alloc_fx.to_base(amount), party=party, document=document)
+    return allocated
+
+
+def customer_receipt(
+    *,
+    payment: DocumentRef,
+    customer: Party,
+    entry_date: date,
+    amount: Decimal,
+    allocations: Sequence[tuple[DocumentRef, Decimal, Fx]],
+    fx: Fx,
+) -> JournalDraft:
+    """Cash / AR per allocation at the invoice's rate; the rest to Customer Credits.
+
+    The difference between the cash at the payment's rate and the receivables at
+    their invoices' rates is an FX gain (credit) or loss (debit).
+    """
+    if amount <= 0:
+        raise ValueError("a payment amount is positive")
+    book = _Builder(fx.base_currency)
+    book.add(Account.CASH, fx.to_base(amount), document=payment)
+    allocated = _settle(
+        book,
+        account=Account.ACCOUNTS_RECEIVABLE,
+        sign=-1,
+        party=customer,
+        allocations=allocations,
+        fx=fx,
+    )
+    if allocated > amount:
+        raise ValueError("allocations exceed the payment amount")
+    book.add(
+        Account.CUSTOMER_CREDITS, -fx.to_base(amount - allocated), party=customer, document=payment
+    )
+    book.add(Account.FX_GAIN_LOSS, book.residue(), document=payment)
+    return book.draft(
+        "payment_received", payment.document_id, entry_date, f"Payment {_label(payment)} received"
+    )
+
+
+def customer_credit_applied(
+    *,
+    source: DocumentRef,
+    invoice: DocumentRef,
+    customer: Party,
+    entry_date: date,
+    amount: Decimal,
+    fx: Fx,
+    application_id: uuid.UUID | None = None,
+    invoice_fx: Fx | None = None,
+) -> JournalDraft:
+    """Customer Credits (at the credit's rate `fx`) / the invoice's receivable.
+
+    With `invoice_fx` the receivable clears at the invoice's own rate and the
+    difference is an FX gain or loss; without it both sides use `fx`. One entry per
+    application: `application_id` when the caller has one, else derived from the
+    (source, invoice) pair.
+    """
+    if amount <= 0:
+        raise ValueError("an applied credit is positive")
+    if invoice_fx is not None:
+        _same_base(fx, [invoice_fx])
+    book = _Builder(fx.base_currency)
+    book.add(Account.CUSTOMER_CREDITS, fx.to_base(amount), party=customer, document=source)
+    receivable = (invoice_fx or fx).to_base(amount)
+    book.add(Account.ACCOUNTS_RECEIVABLE, -receivable, party=customer, document=invoice)
+    book.add(Account.FX_GAIN_LOSS, book.residue(), document=invoice)
+    source_id = application_id or uuid.uuid5(
+        source.document_id, f"credit-applied:{invoice.document_id}"
+    )
+    memo = f"Credit {_label(source)} applied to invoice {_label(invoice)}"
+    return book.draft("customer_credit_applied", source_id, entry_date, memo)
+
+
+def customer_refund(
+    *, payment: DocumentRef, customer: Party, entry_date: date, amount: Decimal, fx: Fx
+) -> JournalDraft:
+    """Customer Credits / Cash: money paid back to a customer out of their credit."""
+    if amount <= 0:
+        raise ValueError("a refund is positive")
+    value = fx.to_base(amount)
+    book = _Builder(fx.base_currency)
+    book.add(Account.CUSTOMER_CREDITS, value, party=customer, document=payment)
+    book.add(Account.CASH, -value, document=payment)
+    return book.draft(
+        "customer_refund", payment.document_id, entry_date, f"Refund {_label(payment)}"
+    )
+
+
+def supplier_payment(
+    *,
+    payment: DocumentRef,
+    supplier: Party,
+    entry_date: date,
+    amount: Decimal,
+    allocations: Sequence[tuple[DocumentRef, Decimal, Fx]],
+    fx: Fx,
+) -> JournalDraft:
+    """Accounts Payable per allocated bill (at its rate) / Cash (at the payment's rate).
+
+    An unallocated rest is an advance to the supplier: a debit on Accounts Payable
+    against the payment itself, so it shows as a negative open item.
+    """
+    if amount <= 0:
+        raise ValueError("a payment amount is positive")
+    book = _Builder(fx.base_currency)
+    book.add(Account.CASH, -fx.to_base(amount), document=payment)
+    allocated = _settle(
+        book,
+        account=Account.ACCOUNTS_PAYABLE,
+        sign=1,
+        party=supplier,
+        allocations=allocations,
+        fx=fx,
+    )
+    if allocated > amount:
+        raise ValueError("allocations exceed the payment amount")
+    book.add(
+        Account.ACCOUNTS_PAYABLE, fx.to_base(amount - allocated), party=supplier, document=payment
+    )
+    book.add(Account.FX_GAIN_LOSS, book.residue(), document=payment)
+    return book.draft(
+        "supplier_payment", payment.document_id, entry_date, f"Payment {_label(payment)} sent"
+    )
+
+
+def goods_received(
+    *, delivery_id: uuid.UUID, supplier: Party, entry_date: date, value: Decimal, fx: Fx
+) -> JournalDraft:
+    """Inventory / Goods Received Not Invoiced, at the purchase order's price."""
+    _not_negative(value=value)
+    base = fx.to_base(value)
+    book = _Builder(fx.base_currency)
+    book.add(Account.INVENTORY, base)
+    book.add(Account.GOODS_RECEIVED_NOT_INVOICED, -base, party=supplier)
+    return book.draft("goods_received", delivery_id, entry_date, "Goods received")
+
+
+def bill_posted(
+    *,
+    bill: DocumentRef,
+    supplier: Party,
+    entry_date: date,
+    received_goods_at_po_price: Decimal,
+    goods_billed_net: Decimal,
+    expense_lines: Sequence[tuple[Account, Decimal]],
+    tax: Decimal,
+    total: Decimal,
+    fx: Fx,
+) -> JournalDraft:
+    """GRNI (at PO price) + Purchase Price Variance + expenses + Input tax / Accounts Payable.
+
+    The rounding rest lands on the price variance when goods are billed, otherwise on
+    the largest expense line.
+    """
+    _not_negative(received=received_goods_at_po_price, goods=goods_billed_net, tax=tax)
+    if any(amount < 0 for _, amount in expense_lines):
+        raise ValueError("an expense line must not be negative")
+    expenses_net = sum((amount for _, amount in expense_lines), ZERO)
+    _adds_up(goods_billed_net + expenses_net, tax, total)
+    book = _Builder(fx.base_currency)
+    book.add(Account.ACCOUNTS_PAYABLE, -fx.to_base(total), party=supplier, document=bill)
+    book.add(Account.INPUT_TAX, fx.to_base(tax), document=bill)
+    book.add(Account.GOODS_RECEIVED_NOT_INVOICED, fx.to_base(received_goods_at_po_price))
+    goods = received_goods_at_po_price > 0 or goods_billed_net > 0
+    rest = sorted(expense_lines, key=lambda line: line[1], reverse=True)
+    balance_on = Account.PURCHASE_PRICE_VARIANCE
+    if not goods and rest:
+        balance_on = rest.pop(0)[0]
+    for account, amount in rest:
+        book.add(account, fx.to_base(amount), document=bill)
+    book.add(balance_on, book.residue(), document=bill)
+    return book.draft("bill_posted", bill.document_id, entry_date, f"Bill {_label(bill)} posted")
+
+
+def expense_approved(
+    *, expense_id: uuid.UUID, category: str, entry_date: date, net: Decimal, tax: Decimal, fx: Fx
+) -> JournalDraft:
+    """The category's expense account + Input tax / Cash: an expense paid directly."""
+    _not_negative(net=net, tax=tax)
+    account = expense_account(category)
+    book = _Builder(fx.base_currency)
+    book.add(Account.CASH, -fx.to_base(net + tax))
+    book.add(Account.INPUT_TAX, fx.to_base(tax))
+    book.add(account, book.residue())
+    return book.draft("expense_approved", expense_id, entry_date, f"Expense ({category})")

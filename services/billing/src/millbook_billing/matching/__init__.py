@@ -1,0 +1,1 @@
+"""Three-way matching: purchase order x received goods x supplier bill."""

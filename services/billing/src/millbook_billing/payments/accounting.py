@@ -1,0 +1,90 @@
+"""How receipts, applied credit and refunds meet the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from millbook_billing.invoices import accounting as invoice_accounting
+from millbook_billing.ledger import postings
+from millbook_billing.ledger import service as ledger
+from millbook_billing.ledger.postings import DocumentRef, Fx, Party
+from millbook_billing.models import Invoice, Payment, PaymentAllocation
+from millbook_billing.payments.domain import InvoiceAllocation
+
+
+def ref_of(payment: Payment) -> DocumentRef:
+    return DocumentRef("payment", payment.id, payment.payment_number, None)
+
+
+def fx_of(payment: Payment, base: str) -> Fx:
+    assert payment.exchange_rate is not None
+    return Fx(payment.currency_code, base, payment.exchange_rate)
+
+
+def _customer(payment: Payment, name: str) -> Party:
+    assert payment.customer_id is not None
+    return Party("customer", payment.customer_id, name)
+
+
+async def post_receipt(
+    session: AsyncSession,
+    payment: Payment,
+    customer_name: str,
+    allocated: Sequence[InvoiceAllocation],
+    base: str,
+    *,
+    actor: str | None,
+) -> None:
+    draft = postings.customer_receipt(
+        payment=ref_of(payment),
+        customer=_customer(payment, customer_name),
+        entry_date=payment.payment_date,
+        amount=payment.amount,
+        allocations=[
+            (
+                invoice_accounting.ref_of(item.invoice),
+                item.amount,
+                invoice_accounting.fx_of(item.invoice, base),
+            )
+            for item in allocated
+        ],
+        fx=fx_of(payment, base),
+    )
+    await ledger.post_entry(session, payment.tenant_id, draft, actor=actor)
+
+
+async def post_credit_applied(
+    session: AsyncSession,
+    payment: Payment,
+    allocation: PaymentAllocation,
+    invoice: Invoice,
+    base: str,
+    *,
+    actor: str | None,
+) -> None:
+    draft = postings.customer_credit_applied(
+        source=ref_of(payment),
+        invoice=invoice_accounting.ref_of(invoice),
+        customer=invoice_accounting.party_of(invoice),
+        entry_date=allocation.allocated_on,
+        amount=allocation.amount,
+        # At the invoice's rate, so its receivable clears to the cent.
+        fx=invoice_accounting.fx_of(invoice, base),
+        application_id=allocation.id,
+    )
+    await ledger.post_entry(session, payment.tenant_id, draft, actor=actor)
+
+
+async def post_refund(
+    session: AsyncSession, refund: Payment, customer_name: str, base: str, *, actor: str | None
+) -> None:
+    draft = postings.customer_refund(
+        payment=ref_of(refund),
+        customer=_customer(refund, customer_name),
+        entry_date=refund.payment_date,
+        amount=refund.amount,
+        fx=fx_of(refund, base),
+    )
+    await ledger.post_entry(session, refund.tenant_id, draft, actor=actor)

@@ -1,0 +1,1 @@
+"""Purchase orders and deliveries: read models fed by purchasing's events."""

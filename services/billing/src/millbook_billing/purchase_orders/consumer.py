@@ -1,0 +1,44 @@
+"""Billing's consumer of purchasing's events: suppliers, purchase orders, deliveries."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from millbook_billing.config import Settings
+from millbook_billing.purchase_orders import projection
+from millbook_billing.suppliers.projection import on_supplier_changed
+from millbook_contracts.purchasing import (
+    DeliveryReceived,
+    PurchaseOrderApproved,
+    PurchaseOrderCancelled,
+    PurchaseOrderCreated,
+    PurchaseOrderSent,
+    SupplierCreated,
+    SupplierUpdated,
+)
+from millbook_platform.app import ConsumerFactory
+from millbook_platform.consumer import EventConsumer, subscriptions
+
+PURCHASING = subscriptions(
+    (SupplierCreated, on_supplier_changed),
+    (SupplierUpdated, on_supplier_changed),
+    (PurchaseOrderCreated, projection.on_purchase_order_changed),
+    (PurchaseOrderApproved, projection.on_purchase_order_changed),
+    (PurchaseOrderSent, projection.on_purchase_order_changed),
+    (PurchaseOrderCancelled, projection.on_purchase_order_changed),
+    (DeliveryReceived, projection.on_delivery_received),
+)
+
+
+def purchasing_consumer(settings: Settings, *, name: str = "purchasing") -> ConsumerFactory:
+    def build(sessions: async_sessionmaker[AsyncSession]) -> EventConsumer:
+        return EventConsumer(
+            name=name,
+            service_name=settings.service_name,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            sessions=sessions,
+            subscriptions=PURCHASING,
+            topics=sorted({sub.event.topic() for sub in PURCHASING.values() if sub.event}),
+        )
+
+    return build

@@ -1,0 +1,1 @@
+"""Suppliers: the read model of purchasing's suppliers that bills need."""
