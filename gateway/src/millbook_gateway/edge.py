@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
+from starlette.routing import Route
 
 from millbook_gateway import quotas
 from millbook_gateway.authentication import Authenticator, Caller
@@ -122,13 +123,13 @@ def _email_in(body: bytes) -> str | None:
         return None
 
 
-def edge_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+async def edge(request: Request) -> Response:
+    """Forward the request to the service that owns its path."""
+    runtime: Edge = request.app.state.edge
+    return await runtime.handle(request)
 
-    @router.api_route("/{path:path}", methods=METHODS)
-    async def edge(request: Request) -> Response:
-        """Forward the request to the service that owns its path."""
-        runtime: Edge = request.app.state.edge
-        return await runtime.handle(request)
 
-    return router
+def edge_route() -> Route:
+    """The catch-all, as a plain Starlette route: it has no parameters for FastAPI to
+    solve or document, and it runs on every proxied request."""
+    return Route("/{path:path}", edge, methods=METHODS, include_in_schema=False)

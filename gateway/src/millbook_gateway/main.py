@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from millbook_gateway.api_keys import ApiKeyCache, ApiKeyResolver
 from millbook_gateway.authentication import Authenticator
 from millbook_gateway.config import GatewaySettings
-from millbook_gateway.edge import Edge, edge_router
+from millbook_gateway.edge import Edge, edge_route
 from millbook_gateway.health import health_router
 from millbook_gateway.limits import RequestLimits
 from millbook_gateway.middleware import RateLimitHeadersMiddleware, SecurityHeadersMiddleware
@@ -127,7 +127,7 @@ def build_app(
     install_error_handlers(app)
     app.include_router(health_router(settings.service_name))
     app.include_router(docs_router())
-    app.include_router(edge_router())
+    app.router.routes.append(edge_route())  # last: it matches every path
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
     if settings.cors_origins:
