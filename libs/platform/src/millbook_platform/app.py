@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from millbook_platform import metrics
 from millbook_platform.auth import JwksFetcher, JwksVerifier, authenticate
-from millbook_platform.consumer import EventConsumer
+from millbook_platform.consumer import EventConsumer, Subscription
 from millbook_platform.db import create_engine, session_factory
 from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
 from millbook_platform.idempotency import IdempotencyMiddleware
@@ -43,6 +43,24 @@ from millbook_platform.tracing import configure_tracing, continued_span
 log = logging.getLogger("millbook.app")
 
 ConsumerFactory = Callable[[async_sessionmaker[AsyncSession]], EventConsumer]
+
+
+def consumer_of(
+    settings: PlatformSettings, name: str, handled: Mapping[str, Subscription]
+) -> ConsumerFactory:
+    """The service's consumer group `name`, over the topics of the events it handles."""
+
+    def build(sessions: async_sessionmaker[AsyncSession]) -> EventConsumer:
+        return EventConsumer(
+            name=name,
+            service_name=settings.service_name,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            sessions=sessions,
+            subscriptions=handled,
+            topics=sorted({sub.event.topic() for sub in handled.values() if sub.event}),
+        )
+
+    return build
 
 
 @dataclass(frozen=True)
@@ -325,4 +343,4 @@ class RequestContextMiddleware:
         metrics.HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
 
 
-__all__ = ["PeriodicJob", "Runtime", "ServiceSpec", "create_app"]
+__all__ = ["ConsumerFactory", "PeriodicJob", "Runtime", "ServiceSpec", "consumer_of", "create_app"]

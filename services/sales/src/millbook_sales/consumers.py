@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from millbook_contracts.events import (
     OrganizationCreated,
     OrganizationUpdated,
@@ -14,8 +12,8 @@ from millbook_contracts.events import (
     UserReactivated,
     UserUpdated,
 )
-from millbook_platform.app import ConsumerFactory
-from millbook_platform.consumer import EventConsumer, subscriptions
+from millbook_platform.app import ConsumerFactory, consumer_of
+from millbook_platform.consumer import subscriptions
 from millbook_sales.config import Settings
 from millbook_sales.tenants import projection as organizations
 from millbook_sales.users import projection
@@ -31,17 +29,7 @@ USERS = subscriptions(
 
 
 def users_consumer(settings: Settings, *, name: str = "users") -> ConsumerFactory:
-    def build(sessions: async_sessionmaker[AsyncSession]) -> EventConsumer:
-        return EventConsumer(
-            name=name,
-            service_name=settings.service_name,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            sessions=sessions,
-            subscriptions=USERS,
-            topics=sorted({sub.event.topic() for sub in USERS.values() if sub.event}),
-        )
-
-    return build
+    return consumer_of(settings, name, USERS)
 
 
 ORGANIZATIONS = subscriptions(
@@ -53,14 +41,4 @@ ORGANIZATIONS = subscriptions(
 def organizations_consumer(settings: Settings, *, name: str = "organizations") -> ConsumerFactory:
     """Identity's organization events keep the tenant settings read model."""
 
-    def build(sessions: async_sessionmaker[AsyncSession]) -> EventConsumer:
-        return EventConsumer(
-            name=name,
-            service_name=settings.service_name,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            sessions=sessions,
-            subscriptions=ORGANIZATIONS,
-            topics=sorted({sub.event.topic() for sub in ORGANIZATIONS.values() if sub.event}),
-        )
-
-    return build
+    return consumer_of(settings, name, ORGANIZATIONS)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from millbook_billing.config import Settings
 from millbook_billing.purchase_orders import projection
 from millbook_billing.suppliers.projection import on_supplier_changed
@@ -16,8 +14,8 @@ from millbook_contracts.purchasing import (
     SupplierCreated,
     SupplierUpdated,
 )
-from millbook_platform.app import ConsumerFactory
-from millbook_platform.consumer import EventConsumer, subscriptions
+from millbook_platform.app import ConsumerFactory, consumer_of
+from millbook_platform.consumer import subscriptions
 
 PURCHASING = subscriptions(
     (SupplierCreated, on_supplier_changed),
@@ -31,14 +29,4 @@ PURCHASING = subscriptions(
 
 
 def purchasing_consumer(settings: Settings, *, name: str = "purchasing") -> ConsumerFactory:
-    def build(sessions: async_sessionmaker[AsyncSession]) -> EventConsumer:
-        return EventConsumer(
-            name=name,
-            service_name=settings.service_name,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            sessions=sessions,
-            subscriptions=PURCHASING,
-            topics=sorted({sub.event.topic() for sub in PURCHASING.values() if sub.event}),
-        )
-
-    return build
+    return consumer_of(settings, name, PURCHASING)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from millbook_billing.config import Settings
 from millbook_billing.tenants import projection
 from millbook_contracts.events import OrganizationCreated, OrganizationUpdated
-from millbook_platform.app import ConsumerFactory
-from millbook_platform.consumer import EventConsumer, subscriptions
+from millbook_platform.app import ConsumerFactory, consumer_of
+from millbook_platform.consumer import subscriptions
 
 ORGANIZATIONS = subscriptions(
     (OrganizationCreated, projection.on_organization_created),
@@ -17,14 +15,4 @@ ORGANIZATIONS = subscriptions(
 
 
 def organizations_consumer(settings: Settings, *, name: str = "organizations") -> ConsumerFactory:
-    def build(sessions: async_sessionmaker[AsyncSession]) -> EventConsumer:
-        return EventConsumer(
-            name=name,
-            service_name=settings.service_name,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            sessions=sessions,
-            subscriptions=ORGANIZATIONS,
-            topics=sorted({sub.event.topic() for sub in ORGANIZATIONS.values() if sub.event}),
-        )
-
-    return build
+    return consumer_of(settings, name, ORGANIZATIONS)
