@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from millbook_stack import api
+from millbook_stack.services import signing_key_passphrase_file
 from millbook_testing.tokens import access_claims, sign
 
 from .test_walking_skeleton import new_user
@@ -17,14 +18,16 @@ pytestmark = pytest.mark.e2e
 
 
 def identity_signing_key(stack) -> tuple[str, object]:
-    """The live signing key, read from identity's database, to forge near-valid tokens."""
+    """The live signing key, read from identity's database and decrypted with the stack's
+    passphrase, to forge near-valid tokens."""
     dsn = api.database_url(stack.profile, "identity").replace("+psycopg", "")
     with psycopg.connect(dsn) as conn:
         kid, pem = conn.execute(
             "SELECT kid, private_key_pem FROM signing_keys WHERE retired_at IS NULL "
             "ORDER BY created_at DESC LIMIT 1"
         ).fetchone()
-    return kid, load_pem_private_key(pem.encode(), password=None)
+    passphrase = signing_key_passphrase_file(stack.profile).read_text().strip()
+    return kid, load_pem_private_key(pem.encode(), password=passphrase.encode())
 
 
 def token(key, kid: str, **overrides) -> str:

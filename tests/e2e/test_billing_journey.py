@@ -71,7 +71,7 @@ async def invoice_of(gateway, admin, customer_id: str, order_id: str) -> dict:
         assert response.status_code == 200, response.text
         return [i for i in response.json()["data"] if i.get("order_id") == order_id]
 
-    found = await eventually(invoices, bool, within_s=30, what="the order's invoice")
+    found = await eventually(invoices, bool, within_s=30, every_s=0.25, what="the order's invoice")
     return found[0]
 
 
@@ -257,7 +257,11 @@ async def test_a_supplier_bill_matches_its_order_and_delivery_or_names_its_varia
             return await gateway.post("/v1/bills", json=body, headers=admin.headers)
 
         response = await eventually(
-            created, lambda r: r.status_code == 201, within_s=30, what="billing to know the order"
+            created,
+            lambda r: r.status_code == 201,
+            within_s=30,
+            every_s=0.25,
+            what="billing to know the order",
         )
         return response.json()["data"]
 
@@ -266,7 +270,11 @@ async def test_a_supplier_bill_matches_its_order_and_delivery_or_names_its_varia
             return await call(gateway, admin, "POST", "/v1/matching/match", {"bill_id": bill_id})
 
         return await eventually(
-            match, lambda m: m["result"] == expected, within_s=30, what=f"a {expected} match"
+            match,
+            lambda m: m["result"] == expected,
+            within_s=30,
+            every_s=0.25,
+            what=f"a {expected} match",
         )
 
     exact = await bill("NA-1001", "4.00")

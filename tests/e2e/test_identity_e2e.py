@@ -140,6 +140,7 @@ async def test_the_audit_trail_shows_the_login_and_the_user_creation(gateway, ad
     created = await eventually(
         lambda: entries(action="identity.user.created", resource_id=user["id"]),
         lambda found: len(found) == 1,
+        every_s=0.25,  # through the gateway: within the user's 100 requests a minute
         what="the user creation in the audit trail",
     )
     logins = await entries(action="identity.auth.login_succeeded", resource_id=user["id"])
