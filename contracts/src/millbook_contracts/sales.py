@@ -247,6 +247,28 @@ class LeadCreated(Event):
         return str(self.lead_id)
 
 
+class LeadUpdated(Event):
+    """A lead's details changed (status, assignee, value, ...); `changed` names the fields."""
+
+    event_type: ClassVar[str] = "sales.lead.updated"
+
+    lead_id: uuid.UUID
+    name: str
+    company: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    source: str
+    status: str
+    estimated_value: Decimal | None = None
+    currency_code: str
+    assigned_to: uuid.UUID | None = None
+    changed: list[str]
+    updated_at: datetime
+
+    def subject(self) -> str:
+        return str(self.lead_id)
+
+
 class LeadConverted(Event):
     """A lead became a customer with a contact and an opportunity."""
 
@@ -536,6 +558,7 @@ SALES_EVENTS: tuple[type[Event], ...] = (
     TaskCompleted,
     TaskDeleted,
     LeadCreated,
+    LeadUpdated,
     LeadConverted,
     OpportunityCreated,
     OpportunityUpdated,

@@ -214,3 +214,15 @@ def _typed(value: Any, column: Column) -> Any:
     if kind in (uuid.UUID, Decimal):
         return kind(value)
     return value
+
+
+def require_ordered(
+    start: date | datetime | None, end: date | datetime | None, start_name: str, end_name: str
+) -> None:
+    """A list filter's range must not end before it starts: 422 naming the end, instead of
+    silently answering an empty list."""
+    if start is not None and end is not None and end < start:
+        raise ValidationFailed(
+            "The range ends before it starts.",
+            details=[field_error(end_name, f"must not be before {start_name}")],
+        )

@@ -276,3 +276,17 @@ async def test_a_renamed_role_is_renamed_on_its_holders(app, caller):
 async def active_ids(app, tenant_id):
     async with unit_of_work(app.state.sessions, tenant_id) as session:
         return list(await projection.active_sales_user_ids(session, tenant_id))
+
+
+async def test_a_lead_change_is_published_with_the_fields_that_changed(caller, sessions):
+    lead = await caller.created("/v1/leads", {"name": "Ola Berg", "company": "Berg Marine"})
+    response = await caller.patch(
+        f"/v1/leads/{lead['id']}", {"status": "contacted", "name": "Ola Berg"}
+    )
+    assert response.status_code == 200, response.text
+    unchanged = await caller.patch(f"/v1/leads/{lead['id']}", {"status": "contacted"})
+    assert unchanged.status_code == 200
+
+    updates = await events_of(sessions, caller.tenant_id, "sales.lead.updated")
+    assert [u["changed"] for u in updates] == [["status"]]  # a no-op PATCH publishes nothing
+    assert updates[0]["status"] == "contacted"

@@ -31,6 +31,7 @@ from millbook_platform.pagination import (
     Page,
     list_response,
     parse_fields,
+    require_ordered,
 )
 
 router = APIRouter(prefix="/v1/bills", tags=["bills"])
@@ -113,6 +114,7 @@ async def list_bills(
     overdue_only: bool = False,
 ) -> JSONResponse:
     """List bills by status, supplier, purchase order, bill date, or only the overdue ones."""
+    require_ordered(date_from, date_to, "date_from", "date_to")
     fields = parse_fields(page.fields, Bill)
     today = utcnow().date()
     filters = BillFilters(

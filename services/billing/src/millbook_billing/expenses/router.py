@@ -35,6 +35,7 @@ from millbook_platform.pagination import (
     Page,
     list_response,
     parse_fields,
+    require_ordered,
 )
 
 attachment_routes = APIRouter(tags=["expenses"], route_class=BoundedUploadRoute)
@@ -135,6 +136,7 @@ async def list_expenses(
     ] = None,
 ) -> JSONResponse:
     """List expenses, newest first, by status, category, date range, billability and customer."""
+    require_ordered(date_from, date_to, "date_from", "date_to")
     fields = parse_fields(page.fields, Expense)
     filters = ExpenseFilters(
         status=status.value if status else None,

@@ -15,7 +15,14 @@ from millbook_billing.models.ledger import JournalEntry, JournalLine
 from millbook_billing.tenants.service import base_currency
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
-from millbook_platform.pagination import ListResponse, Page, PageMeta, list_response, paginate
+from millbook_platform.pagination import (
+    ListResponse,
+    Page,
+    PageMeta,
+    list_response,
+    paginate,
+    require_ordered,
+)
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
@@ -54,6 +61,7 @@ async def list_entries(
     document_id: uuid.UUID | None = None,
 ) -> JSONResponse:
     """Journal entries with their lines, newest first; filter by date, account, fact or document."""
+    require_ordered(date_from, date_to, "date_from", "date_to")
     statement = repository.entries_query(
         principal.tenant_id,
         date_from=date_from,

@@ -35,6 +35,17 @@ def _m(amount: Decimal, currency: str) -> str:
     return money_text(amount, currency) or ""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _t(value: str | None) -> str:
+    """Text a person or another service chose (a party's name, a document number): one
+    that a spreadsheet would run as a formula is kept as text with a leading apostrophe
+    (OWASP "CSV injection"). Amounts never pass here, so a negative amount stays a number."""
+    text = value or ""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def trial_balance_rows(report: TrialBalance, currency: str) -> Iterator[Row]:
     yield ("code", "name", "account_type", "debit", "credit")
     for line in report.lines:
@@ -109,10 +120,10 @@ def aged_item_row(aged: AgedItem, currency: str) -> Row:
     item = aged.item
     return (
         str(item.party_id or ""),
-        item.party_name or "",
+        _t(item.party_name),
         item.document_type or "",
         str(item.document_id or ""),
-        item.document_number or "",
+        _t(item.document_number),
         item.due_date.isoformat() if item.due_date else "",
         str(aged.days_past_due),
         aged.bucket,
@@ -127,7 +138,7 @@ def aging_summary_rows(report: Aging, currency: str) -> Iterator[Row]:
         buckets = (_m(party.buckets[b], currency) for b in BUCKETS)
         yield (
             str(party.party_id or ""),
-            party.party_name or "",
+            _t(party.party_name),
             *buckets,
             _m(party.total, currency),
         )

@@ -14,12 +14,17 @@ from millbook_sales.models import Contact
 SORTABLE = {"last_name": Contact.last_name, "first_name": Contact.first_name}
 
 
-async def get(session: AsyncSession, tenant_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
-    return await session.scalar(
-        select(Contact).where(
-            Contact.tenant_id == tenant_id, Contact.id == contact_id, Contact.deleted_at.is_(None)
-        )
+async def get(
+    session: AsyncSession, tenant_id: uuid.UUID, contact_id: uuid.UUID, *, lock: bool = False
+) -> Contact | None:
+    """The live contact; `lock` holds it until the transaction ends, so a change waits for
+    the one before it (and finds nothing when that one deleted it)."""
+    statement = select(Contact).where(
+        Contact.tenant_id == tenant_id, Contact.id == contact_id, Contact.deleted_at.is_(None)
     )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(statement)
 
 
 async def list_page(

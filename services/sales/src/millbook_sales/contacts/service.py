@@ -21,9 +21,9 @@ WRITABLE = tuple(ContactUpdate.model_fields)
 
 
 async def get_contact(
-    session: AsyncSession, tenant_id: uuid.UUID, contact_id: uuid.UUID
+    session: AsyncSession, tenant_id: uuid.UUID, contact_id: uuid.UUID, *, lock: bool = False
 ) -> Contact:
-    contact = await repository.get(session, tenant_id, contact_id)
+    contact = await repository.get(session, tenant_id, contact_id, lock=lock)
     if contact is None:
         raise NotFound(
             "No contact with this id.", details=[field_error("contact_id", str(contact_id))]
@@ -65,7 +65,7 @@ async def update_contact(
             "These fields cannot be null.",
             details=[field_error(n, "may not be null") for n in nulls],
         )
-    contact = await get_contact(session, tenant_id, contact_id)
+    contact = await get_contact(session, tenant_id, contact_id, lock=True)
     before = {name: getattr(contact, name) for name in WRITABLE}
     for name, value in values.items():
         setattr(contact, name, value.lower() if name == "email" and value else value)
@@ -80,7 +80,7 @@ async def update_contact(
 async def delete_contact(
     session: AsyncSession, tenant_id: uuid.UUID, contact_id: uuid.UUID, *, source: str
 ) -> None:
-    contact = await get_contact(session, tenant_id, contact_id)
+    contact = await get_contact(session, tenant_id, contact_id, lock=True)
     contact.deleted_at = utcnow()
     await session.flush()
     event = events.contact_deleted(contact, contact.deleted_at)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from millbook_contracts.sales import LeadConverted, LeadCreated
+from millbook_contracts.sales import LeadConverted, LeadCreated, LeadUpdated
+from millbook_platform.db import utcnow
 from millbook_sales.models import Lead
 
 
@@ -34,4 +35,21 @@ def lead_converted(lead: Lead) -> LeadConverted:
         contact_id=lead.contact_id,
         opportunity_id=lead.opportunity_id,
         converted_at=lead.converted_at,
+    )
+
+
+def lead_updated(lead: Lead, changed: list[str]) -> LeadUpdated:
+    return LeadUpdated(
+        lead_id=lead.id,
+        name=lead.name,
+        company=lead.company,
+        email=lead.email,
+        phone=lead.phone,
+        source=lead.source,
+        status=lead.status,
+        estimated_value=lead.estimated_value,
+        currency_code=lead.currency_code,
+        assigned_to=lead.assigned_to,
+        changed=changed,
+        updated_at=utcnow(),
     )

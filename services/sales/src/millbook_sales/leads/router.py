@@ -76,9 +76,12 @@ async def update_lead(
     body: LeadUpdate,
     principal: Annotated[Principal, needs("leads:write")],
     session: TenantSession,
+    settings: SalesSettings,
 ) -> DataResponse[Lead]:
     """Change only the fields sent (conversion has its own endpoint)."""
-    lead = await service.update_lead(session, principal.tenant_id, lead_id, body)
+    lead = await service.update_lead(
+        session, principal.tenant_id, lead_id, body, source=settings.source
+    )
     return DataResponse(data=Lead.model_validate(lead))
 
 

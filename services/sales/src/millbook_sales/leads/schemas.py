@@ -7,7 +7,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_serializer,
+    field_validator,
+)
 
 from millbook_platform.api_types import CurrencyCode, Email, Name, Text50
 from millbook_platform.money import money_text
@@ -34,6 +41,14 @@ class LeadCreate(BaseModel):
         default=None, description="Omitted: the next sales user, round-robin."
     )
     notes: Notes | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _not_born_converted(cls, value: LeadStatus) -> LeadStatus:
+        # Converted means it has its customer, contact and opportunity: only /convert does that.
+        if value == LeadStatus.CONVERTED:
+            raise ValueError("a lead becomes converted only through POST /v1/leads/{id}/convert")
+        return value
 
 
 class LeadUpdate(BaseModel):

@@ -74,7 +74,12 @@ async def create_lead(
 
 
 async def update_lead(
-    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, body: LeadUpdate
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    body: LeadUpdate,
+    *,
+    source: str,
 ) -> Lead:
     values: dict[str, Any] = body.model_dump(exclude_unset=True)
     nulls = sorted(name for name in REQUIRED_FIELDS if name in values and values[name] is None)
@@ -89,11 +94,17 @@ async def update_lead(
             "A lead becomes converted only through POST /v1/leads/{id}/convert, and then stays so.",
             details=[field_error("status", f"lead is {lead.status}")],
         )
-    for name, value in values.items():
-        setattr(lead, name, value)
-    lead.email = lead.email.lower() if lead.email else None
+    if values.get("email"):
+        values["email"] = values["email"].lower()
+    changed = sorted(name for name, value in values.items() if getattr(lead, name) != value)
+    for name in changed:
+        setattr(lead, name, values[name])
     lead.company_key = company_key(lead.company)
     await session.flush()
+    if changed:
+        record_event(
+            session, events.lead_updated(lead, changed), tenant_id=tenant_id, source=source
+        )
     return lead
 
 

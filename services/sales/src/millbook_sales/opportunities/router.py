@@ -17,6 +17,7 @@ from millbook_platform.pagination import (
     Page,
     list_response,
     parse_fields,
+    require_ordered,
 )
 from millbook_sales.deps import SalesSettings
 from millbook_sales.opportunities import odds, service
@@ -65,6 +66,12 @@ async def list_opportunities(
     search: Annotated[str | None, Query(max_length=200)] = None,
 ) -> JSONResponse:
     """List opportunities, newest first, by stage, status, customer, owner or close date."""
+    require_ordered(
+        expected_close_date_from,
+        expected_close_date_to,
+        "expected_close_date_from",
+        "expected_close_date_to",
+    )
     fields = parse_fields(page.fields, Opportunity)
     filters = OpportunityFilters(
         stage=stage.value if stage else None,

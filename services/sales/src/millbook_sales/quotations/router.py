@@ -17,6 +17,7 @@ from millbook_platform.pagination import (
     Page,
     list_response,
     parse_fields,
+    require_ordered,
 )
 from millbook_sales.deps import SalesSettings
 from millbook_sales.quotations import service
@@ -68,6 +69,7 @@ async def list_quotations(
     date_to: date | None = None,
 ) -> JSONResponse:
     """List quotations by status, customer and quotation date range."""
+    require_ordered(date_from, date_to, "date_from", "date_to")
     fields = parse_fields(page.fields, Quotation)
     filters = QuotationFilters(
         status=status.value if status else None,

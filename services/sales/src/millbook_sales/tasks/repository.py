@@ -37,8 +37,15 @@ class TaskFilters:
     related_id: uuid.UUID | None = None
 
 
-async def get(session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID) -> Task | None:
-    return await session.scalar(select(Task).where(Task.tenant_id == tenant_id, Task.id == task_id))
+async def get(
+    session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID, *, lock: bool = False
+) -> Task | None:
+    """The task; `lock` holds it until the transaction ends, so a change reads what the
+    change before it wrote (and a deleted task is then None)."""
+    statement = select(Task).where(Task.tenant_id == tenant_id, Task.id == task_id)
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(statement)
 
 
 async def related_exists(

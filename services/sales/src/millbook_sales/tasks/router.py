@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse
 
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
-from millbook_platform.errors import ValidationFailed, field_error
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
     Page,
     list_response,
     parse_fields,
+    require_ordered,
 )
 from millbook_sales.deps import SalesSettings
 from millbook_sales.models import Task as TaskRow
@@ -69,11 +69,7 @@ async def list_tasks(
     related_id: uuid.UUID | None = None,
 ) -> JSONResponse:
     """List tasks by status, priority, assignee, due range or what they are about."""
-    if due_at__gte and due_at__lte and due_at__gte > due_at__lte:
-        raise ValidationFailed(
-            "The due range ends before it starts.",
-            details=[field_error("due_at__lte", "must not be before due_at__gte")],
-        )
+    require_ordered(due_at__gte, due_at__lte, "due_at__gte", "due_at__lte")
     fields = parse_fields(page.fields, Task)
     filters = TaskFilters(
         status=status.value if status else None,

@@ -32,8 +32,10 @@ TRACKED = (
 )
 
 
-async def get_task(session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID) -> Task:
-    task = await repository.get(session, tenant_id, task_id)
+async def get_task(
+    session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID, *, lock: bool = False
+) -> Task:
+    task = await repository.get(session, tenant_id, task_id, lock=lock)
     if task is None:
         raise NotFound("No task with this id.", details=[field_error("task_id", str(task_id))])
     return task
@@ -72,7 +74,7 @@ async def update_task(
             "These fields cannot be null.",
             details=[field_error(n, "may not be null") for n in nulls],
         )
-    task = await get_task(session, tenant_id, task_id)
+    task = await get_task(session, tenant_id, task_id, lock=True)
     before = _snapshot(task)
     if "remind_at" in values and values["remind_at"] != task.remind_at:
         task.reminder_sent_at = None  # a new reminder time is a new reminder
@@ -88,7 +90,7 @@ async def update_task(
 async def delete_task(
     session: AsyncSession, tenant_id: uuid.UUID, task_id: uuid.UUID, *, source: str
 ) -> None:
-    task = await get_task(session, tenant_id, task_id)
+    task = await get_task(session, tenant_id, task_id, lock=True)
     event = events.task_deleted(task, utcnow())
     await session.delete(task)
     await session.flush()
