@@ -33,7 +33,7 @@ from millbook_platform.auth import JwksFetcher, JwksVerifier, authenticate
 from millbook_platform.consumer import EventConsumer, Subscription
 from millbook_platform.db import create_engine, session_factory
 from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
-from millbook_platform.idempotency import IdempotencyMiddleware
+from millbook_platform.idempotency import IdempotencyMiddleware, purge_expired
 from millbook_platform.logs import configure_logging
 from millbook_platform.outbox import OutboxRelay
 from millbook_platform.requestctx import accepted_request_id, request_id_var, tenant_id_var
@@ -41,6 +41,9 @@ from millbook_platform.settings import PlatformSettings
 from millbook_platform.tracing import configure_tracing, continued_span
 
 log = logging.getLogger("millbook.app")
+
+# Keys live 24 h; an hourly sweep keeps the table to about a day of requests.
+IDEMPOTENCY_PURGE_EVERY_S = 3600.0
 
 ConsumerFactory = Callable[[async_sessionmaker[AsyncSession]], EventConsumer]
 
@@ -212,7 +215,8 @@ def _build_runtime(settings: PlatformSettings, spec: ServiceSpec) -> Runtime:
         else None
     )
     consumers = [factory(sessions) for factory in spec.consumers]
-    return Runtime(settings, engine, sessions, relay, consumers, jobs=list(spec.jobs))
+    jobs = [*spec.jobs, PeriodicJob("idempotency-purge", IDEMPOTENCY_PURGE_EVERY_S, purge_expired)]
+    return Runtime(settings, engine, sessions, relay, consumers, jobs=jobs)
 
 
 def _start_background(runtime: Runtime) -> None:

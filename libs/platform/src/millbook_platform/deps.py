@@ -16,9 +16,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from millbook_platform.auth import Principal, authenticate, require_scopes
 from millbook_platform.db import scope_to_tenant
+from millbook_platform.idempotency import CLAIMS_IN_TRANSACTION, claim_of, claims_in_transaction
 from millbook_platform.requestctx import tenant_id_var
 
-CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+async def current_principal(
+    request: Request, principal: Annotated[Principal, Depends(authenticate)]
+) -> Principal:
+    """The authenticated caller.
+
+    A POST with an Idempotency-Key to a handler without a `TenantSession` claims
+    the key here, in a transaction of its own, before the handler runs (409 if
+    another request has it); a handler with one claims it in that transaction.
+    """
+    claim = claim_of(request.scope)
+    if claim is not None and not claims_in_transaction(request.scope.get("route")):
+        await claim.take_alone()
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def needs(*scopes: str) -> Any:
@@ -44,10 +61,25 @@ def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
 async def tenant_session(
     request: Request, principal: CurrentPrincipal
 ) -> AsyncIterator[AsyncSession]:
+    """The request's transaction, scoped to the caller's tenant.
+
+    A POST with an Idempotency-Key claims the key in this transaction before the
+    handler runs, so the claim commits or rolls back with the business change
+    (see `idempotency`); 409 if another request holds the key.
+    """
     tenant_id_var.set(str(principal.tenant_id))
-    async with _sessions(request)() as session, session.begin():
-        await scope_to_tenant(session, principal.tenant_id)
-        yield session
+    claim = claim_of(request.scope)
+    async with _sessions(request)() as session:
+        async with session.begin():
+            await scope_to_tenant(session, principal.tenant_id)
+            if claim is not None:
+                await claim.take(session)
+            yield session
+        if claim is not None:
+            claim.committed()
+
+
+setattr(tenant_session, CLAIMS_IN_TRANSACTION, True)
 
 
 async def system_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -2,42 +2,199 @@
 
 The same key with the same body replays the first response; with a different
 body it is 422 IDEMPOTENCY_KEY_REUSED; a concurrent duplicate waits for the
-first to finish and replays it, or gets 409 if it takes too long. A request
-whose first attempt died mid-way (no response stored after a lease) may be
-taken over. 5xx responses are not kept, so the client can retry them.
+first to finish and replays it, or gets 409 RESOURCE_CONFLICT. The handler never
+runs twice for one key.
+
+How the key is claimed (a row in `idempotency_keys`; `status_code` NULL means
+"claimed, no response stored yet"):
+
+- A route whose handler works in a `TenantSession` claims the key INSIDE that
+  transaction (`Claim.take`, called by `deps.tenant_session` before the handler
+  runs), so the claim commits or rolls back with the business change. The
+  response is stored afterwards, in a transaction of its own. In every crash
+  window a retry is safe: claim rolled back -> nothing happened -> the retry runs;
+  claim committed without a response -> the change is committed but its response
+  is lost -> 409 (never a second run); response stored -> replay. A concurrent
+  duplicate's claim waits on the first one's uncommitted row (at most
+  `idempotency_wait_s`, then 409), then replays its response.
+- Any other route (no database session in the handler) claims the key in a short
+  transaction of its own before the handler runs (`Claim.take_alone`, called by
+  `deps.current_principal`), as a lock: a 5xx or an exception releases it so the
+  client may retry; a crash leaves it claimed (409 until it expires) rather than
+  risk running the handler twice.
+
+A response produced without a claim (a 4xx before the claim or rolled back with
+it; a route that asks for no caller) is stored for replay too, unless another
+request claimed the key meanwhile. The body is read at most
+up to the service's limit (`max_request_body_bytes`, 64 KiB more for multipart)
+and hashed while it streams in; beyond the limit it is 413 PAYLOAD_TOO_LARGE.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import hashlib
 import json
+import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from millbook_platform.auth import JwksVerifier
-from millbook_platform.errors import AppError, error_body
+from millbook_platform.errors import AppError, Conflict, error_body
 from millbook_platform.tables import IdempotencyKey
 
+log = logging.getLogger("millbook.idempotency")
+
 KEEP_FOR = timedelta(hours=24)
-LEASE = timedelta(seconds=60)
-WAIT_FOR_FIRST_S = 10.0
 HEADER_NAMES = (b"idempotency-key", b"x-idempotency-key")
 MAX_KEY_LENGTH = 255
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+MULTIPART_ENVELOPE_BYTES = 64 * 1024
+DEFAULT_WAIT_S = 10.0
+POLL_S = 0.02
+# A dependency carrying this attribute (deps.tenant_session) claims the key in its transaction.
+CLAIMS_IN_TRANSACTION = "claims_idempotency_key"
+SCOPE_KEY = "millbook.idempotency_claim"
+LOCK_NOT_AVAILABLE = "55P03"
+OUTCOME_UNKNOWN = (
+    "A request with this Idempotency-Key is in progress or its outcome is unknown; retry later."
+)
+_NOT_STORED = (b"x-request-id", b"date", b"server")
+
+
+class Fingerprint:
+    """SHA-256 of method, path, query and body, fed as the body streams in."""
+
+    def __init__(self, method: str, path: str, query: bytes) -> None:
+        self._digest = hashlib.sha256()
+        for part in (method.encode(), path.encode(), query):
+            self._digest.update(part)
+            self._digest.update(b"\0")
+
+    def update(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+
+    def hexdigest(self) -> str:
+        final = self._digest.copy()
+        final.update(b"\0")
+        return final.hexdigest()
 
 
 def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), query, body):
-        digest.update(part)
-        digest.update(b"\0")
-    return digest.hexdigest()
+    fingerprint = Fingerprint(method, path, query)
+    fingerprint.update(body)
+    return fingerprint.hexdigest()
+
+
+class ClaimState(enum.Enum):
+    PENDING = "pending"  # nothing has claimed the key for this request yet
+    IN_TRANSACTION = "in_transaction"  # claimed in the request's open transaction
+    COMMITTED = "committed"  # the claim committed with the business change
+    ALONE = "alone"  # claimed in a transaction of its own (a handler without a session)
+    TAKEN = "taken"  # another request holds the key: its answer is this request's
+    BUSY = "busy"  # another request held the key too long
+
+
+class Claim:
+    """An Idempotency-Key this request must claim before its handler runs.
+
+    The middleware puts it in the ASGI scope; the dependencies take it: the
+    request's `TenantSession` in its transaction (`take`), or, for a handler
+    without one, the caller's dependency in a transaction of its own (`take_alone`).
+    """
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+        self.state = ClaimState.PENDING
+        self.answer: _Replay | None = None
+
+    async def take_alone(self) -> None:
+        """Claim the key in a transaction of its own; raises 409 if another request has it."""
+        if self.state is not ClaimState.PENDING:
+            return
+        answer = await self._store.claim()
+        if answer is not None:
+            self.state, self.answer = ClaimState.TAKEN, answer
+            raise Conflict(OUTCOME_UNKNOWN)
+        self.state = ClaimState.ALONE
+
+    async def take(self, session: AsyncSession) -> None:
+        """Insert the claim in `session`'s transaction; raises 409 if another request has it.
+
+        A concurrent duplicate's uncommitted claim makes this wait (at most
+        `wait_s`): if that one commits the key is taken, if it rolls back this
+        request goes on.
+        """
+        if self.state is not ClaimState.PENDING:
+            return
+        await session.execute(
+            text("SELECT set_config('lock_timeout', :timeout, true)"),
+            {"timeout": f"{max(1, int(self._store.wait_s * 1000))}ms"},
+        )
+        store = self._store
+        try:
+            claimed = await session.scalar(
+                _claim_statement(store.tenant, store.key, store.fingerprint)
+            )
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            self.state = ClaimState.BUSY
+            raise Conflict(OUTCOME_UNKNOWN) from error
+        if claimed is None:
+            self.state = ClaimState.TAKEN
+            raise Conflict(OUTCOME_UNKNOWN)
+        await session.execute(
+            text(
+                "SELECT set_config('lock_timeout',"
+                " (SELECT reset_val FROM pg_settings WHERE name = 'lock_timeout'), true)"
+            )
+        )
+        self.state = ClaimState.IN_TRANSACTION
+
+    def lost(self) -> bool:
+        """Another request holds the key; this request's own response must not be sent."""
+        return self.state in (ClaimState.TAKEN, ClaimState.BUSY)
+
+    def committed(self) -> None:
+        """The transaction that claimed the key has committed."""
+        if self.state is ClaimState.IN_TRANSACTION:
+            self.state = ClaimState.COMMITTED
+
+
+def claim_of(scope: Scope) -> Claim | None:
+    """The key this request must claim before its handler runs, if it carries one."""
+    claim = scope.get(SCOPE_KEY)
+    return claim if isinstance(claim, Claim) else None
+
+
+def claims_in_transaction(route: object) -> bool:
+    """Whether the matched route's dependencies claim the key in the request's transaction."""
+    dependant = getattr(route, "dependant", None)
+    return dependant is not None and _claims(dependant)
+
+
+def _claims(dependant: Any) -> bool:
+    return bool(getattr(dependant.call, CLAIMS_IN_TRANSACTION, False)) or any(
+        _claims(child) for child in dependant.dependencies
+    )
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _ClientGone(Exception):
+    pass
 
 
 class IdempotencyMiddleware:
@@ -63,46 +220,92 @@ class IdempotencyMiddleware:
         if tenant is None:  # unauthenticated: the endpoint will refuse it anyway
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
-        fingerprint = request_fingerprint(
-            scope["method"], scope["path"], scope.get("query_string", b""), body
-        )
-        sessions: async_sessionmaker[AsyncSession] = scope["app"].state.sessions
-        store = _Store(sessions, tenant, key)
-        replay = await store.claim(fingerprint)
-        if replay is not None:
-            await replay.send(send)
+        limit, wait_s = _limits(scope)
+        if _declared_length(scope) > limit:
+            await _send_json(send, 413, error_body("PAYLOAD_TOO_LARGE", _too_large(limit)))
             return
-        await self._run_and_store(scope, body, send, store)
-
-    async def _run_and_store(self, scope: Scope, body: bytes, send: Send, store: _Store) -> None:
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
-        delivered = False
-
-        async def receive_again() -> Message:
-            nonlocal delivered
-            if delivered:
-                return {"type": "http.disconnect"}
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-            await send(message)
-
+        fingerprint = Fingerprint(scope["method"], scope["path"], scope.get("query_string", b""))
         try:
-            await self.app(scope, receive_again, capture)
+            body = await _read_body(receive, limit, fingerprint)
+        except _TooLarge:
+            await _send_json(send, 413, error_body("PAYLOAD_TOO_LARGE", _too_large(limit)))
+            return
+        except _ClientGone:
+            return
+        sessions: async_sessionmaker[AsyncSession] = scope["app"].state.sessions
+        store = _Store(sessions, tenant, key, fingerprint.hexdigest(), wait_s)
+        answer = await store.settled()
+        if answer is not None:
+            await answer.send(send)
+            return
+        claim = Claim(store)
+        scope[SCOPE_KEY] = claim
+        await self._run(scope, body, receive, send, store, claim)
+
+    async def _run(
+        self, scope: Scope, body: bytes, receive: Receive, send: Send, store: _Store, claim: Claim
+    ) -> None:
+        response = _Captured(send, swallow=claim.lost)
+        try:
+            await self.app(scope, _replaying(body, receive), response.send)
         except BaseException:
-            await store.forget()
+            if claim.state is ClaimState.COMMITTED and response.complete:
+                await store.save(response)
+            elif claim.state is ClaimState.ALONE:
+                await store.forget()
             raise
-        if captured["status"] >= 500:
-            await store.forget()
-        else:
-            await store.save(captured["status"], captured["headers"], captured["body"])
+        if claim.state is ClaimState.TAKEN:
+            await (claim.answer or await store.outcome()).send(send)
+        elif claim.state is ClaimState.BUSY:
+            await _error(409, "RESOURCE_CONFLICT", OUTCOME_UNKNOWN).send(send)
+        elif claim.state is ClaimState.COMMITTED:
+            # A 5xx after the commit leaves the claim without a response: retries get 409.
+            if response.status < 500:
+                await store.save(response)
+        elif claim.state is ClaimState.ALONE:
+            if response.status >= 500:  # the client may retry
+                await store.forget()
+            else:
+                await store.save(response)
+        elif response.status < 500:
+            # Nothing of this request committed (a 4xx before or without a claim, or
+            # rolled back with it): its answer is kept.
+            await store.record(response)
+
+
+class _Captured:
+    """Passes the response on (unless swallowed) and keeps a copy to store."""
+
+    def __init__(self, send: Send, swallow: Callable[[], bool] | None = None) -> None:
+        self._send, self._swallow = send, swallow
+        self.status = 500
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = b""
+        self.complete = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            self.body += message.get("body", b"")
+            self.complete = not message.get("more_body", False)
+        if self._swallow is None or not self._swallow():
+            await self._send(message)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """The body already read, then the client's own messages (its disconnect)."""
+    delivered = False
+
+    async def receive_again() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive_again
 
 
 class _Replay:
@@ -119,79 +322,155 @@ class _Replay:
         await send({"type": "http.response.body", "body": self.body})
 
 
-class _Store:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], tenant: uuid.UUID, key: str):
-        self._sessions, self._tenant, self._key = sessions, tenant, key
+def _claim_statement(tenant: uuid.UUID, key: str, fingerprint: str) -> Any:
+    """Insert the claim, or take over an expired one; returns the key if claimed."""
+    now = datetime.now(UTC)
+    statement = insert(IdempotencyKey).values(
+        tenant_id=tenant,
+        key=key,
+        request_hash=fingerprint,
+        created_at=now,
+        expires_at=now + KEEP_FOR,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[IdempotencyKey.tenant_id, IdempotencyKey.key],
+        set_={
+            "request_hash": statement.excluded.request_hash,
+            "status_code": None,
+            "response_body": None,
+            "response_headers": None,
+            "created_at": statement.excluded.created_at,
+            "expires_at": statement.excluded.expires_at,
+        },
+        where=IdempotencyKey.expires_at < statement.excluded.created_at,
+    ).returning(IdempotencyKey.key)
 
-    async def claim(self, fingerprint: str) -> _Replay | None:
-        """Take the key for this request, or return what must be sent instead."""
-        deadline = asyncio.get_running_loop().time() + WAIT_FOR_FIRST_S
+
+class _Store:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tenant: uuid.UUID,
+        key: str,
+        fingerprint: str,
+        wait_s: float,
+    ) -> None:
+        self._sessions, self.tenant, self.key = sessions, tenant, key
+        self.fingerprint, self.wait_s = fingerprint, wait_s
+
+    def _this(self) -> Any:
+        return (IdempotencyKey.tenant_id == self.tenant) & (IdempotencyKey.key == self.key)
+
+    async def settled(self) -> _Replay | None:
+        """What to send instead of running the handler, or None if the key is free."""
+        return await self._await_answer(free=None)
+
+    async def outcome(self) -> _Replay:
+        """The answer once another request has claimed the key."""
+        answer = await self._await_answer(free=_error(409, "RESOURCE_CONFLICT", OUTCOME_UNKNOWN))
+        assert answer is not None
+        return answer
+
+    async def _await_answer(self, free: _Replay | None) -> _Replay | None:
+        deadline = asyncio.get_running_loop().time() + self.wait_s
+        while True:
+            async with self._sessions() as session:
+                row = await session.scalar(select(IdempotencyKey).where(self._this()))
+            if row is None or row.expires_at < datetime.now(UTC):
+                return free
+            answer = self._answer(row)
+            if answer is not None:
+                return answer
+            if asyncio.get_running_loop().time() > deadline:
+                return _error(409, "RESOURCE_CONFLICT", OUTCOME_UNKNOWN)
+            await asyncio.sleep(POLL_S)
+
+    def _answer(self, row: IdempotencyKey) -> _Replay | None:
+        if row.request_hash != self.fingerprint:
+            return _error(
+                422,
+                "IDEMPOTENCY_KEY_REUSED",
+                "This Idempotency-Key was used with a different request.",
+            )
+        if row.status_code is not None:
+            return _Replay(row.status_code, row.response_headers or [], row.response_body or b"")
+        return None
+
+    async def claim(self) -> _Replay | None:
+        """Take the key in a transaction of its own, or return what must be sent instead."""
+        deadline = asyncio.get_running_loop().time() + self.wait_s
         while True:
             async with self._sessions() as session, session.begin():
-                now = datetime.now(UTC)
-                inserted = await session.scalar(
+                claimed = await session.scalar(
+                    _claim_statement(self.tenant, self.key, self.fingerprint)
+                )
+                if claimed is not None:
+                    return None
+                row = await session.scalar(select(IdempotencyKey).where(self._this()))
+            if row is not None:
+                answer = self._answer(row)
+                if answer is not None:
+                    return answer
+            if asyncio.get_running_loop().time() > deadline:
+                return _error(409, "RESOURCE_CONFLICT", OUTCOME_UNKNOWN)
+            await asyncio.sleep(POLL_S)
+
+    async def save(self, response: _Captured) -> None:
+        """Complete the claim with the response; a failure is logged (the client has it)."""
+        try:
+            await _write_response(self, response)
+        except Exception:
+            log.exception("could not store the response of Idempotency-Key %r", self.key)
+
+    async def record(self, response: _Captured) -> None:
+        """Keep the answer of a request that claimed nothing (unless another claimed it since)."""
+        now = datetime.now(UTC)
+        try:
+            async with self._sessions() as session, session.begin():
+                await session.execute(
                     insert(IdempotencyKey)
                     .values(
-                        tenant_id=self._tenant,
-                        key=self._key,
-                        request_hash=fingerprint,
+                        tenant_id=self.tenant,
+                        key=self.key,
+                        request_hash=self.fingerprint,
                         created_at=now,
                         expires_at=now + KEEP_FOR,
+                        status_code=response.status,
+                        response_headers=_kept_headers(response.headers),
+                        response_body=response.body,
                     )
                     .on_conflict_do_nothing()
-                    .returning(IdempotencyKey.key)
                 )
-                if inserted is not None:
-                    return None
-                row = await session.get(
-                    IdempotencyKey, (self._tenant, self._key), with_for_update=True
-                )
-                if row is None:
-                    continue
-                if row.expires_at < now:
-                    await session.delete(row)
-                    continue
-                if row.request_hash != fingerprint:
-                    return _error(
-                        422,
-                        "IDEMPOTENCY_KEY_REUSED",
-                        "This Idempotency-Key was used with a different request.",
-                    )
-                if row.status_code is not None:
-                    return _Replay(
-                        row.status_code, row.response_headers or [], row.response_body or b""
-                    )
-                if row.created_at + LEASE < now:  # the first attempt died mid-way: take over
-                    row.created_at = now
-                    return None
-            if asyncio.get_running_loop().time() > deadline:
-                return _error(
-                    409,
-                    "RESOURCE_CONFLICT",
-                    "A request with this Idempotency-Key is still in progress.",
-                )
-            await asyncio.sleep(0.05)
-
-    async def save(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        kept = [
-            [k.decode("latin-1"), v.decode("latin-1")]
-            for k, v in headers
-            if k.lower() not in (b"x-request-id", b"date", b"server")
-        ]
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(IdempotencyKey)
-                .where(IdempotencyKey.tenant_id == self._tenant, IdempotencyKey.key == self._key)
-                .values(status_code=status, response_headers=kept, response_body=body)
-            )
+        except Exception:
+            log.exception("could not store the response of Idempotency-Key %r", self.key)
 
     async def forget(self) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
-                delete(IdempotencyKey).where(
-                    IdempotencyKey.tenant_id == self._tenant, IdempotencyKey.key == self._key
-                )
+                delete(IdempotencyKey).where(self._this(), IdempotencyKey.status_code.is_(None))
             )
+
+
+async def _write_response(store: _Store, response: _Captured) -> None:
+    """Write the response into the claimed row (a seam the tests make fail)."""
+    async with store._sessions() as session, session.begin():
+        await session.execute(
+            update(IdempotencyKey)
+            .where(store._this(), IdempotencyKey.status_code.is_(None))
+            .values(
+                status_code=response.status,
+                response_headers=_kept_headers(response.headers),
+                response_body=response.body,
+            )
+        )
+
+
+def _kept_headers(headers: list[tuple[bytes, bytes]]) -> list[list[str]]:
+    return [
+        [k.decode("latin-1"), v.decode("latin-1")]
+        for k, v in headers
+        if k.lower() not in _NOT_STORED
+    ]
 
 
 async def purge_expired(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -214,23 +493,63 @@ def _key_of(scope: Scope) -> str | None:
     return None
 
 
-async def _tenant_of(scope: Scope) -> uuid.UUID | None:
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer" and token:
-                verifier: JwksVerifier = scope["app"].state.verifier
-                principal = await verifier.verify(token.strip())
-                tenant: uuid.UUID = principal.tenant_id
-                return tenant
+        if name == wanted:
+            return str(value.decode("latin-1"))
     return None
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
+async def _tenant_of(scope: Scope) -> uuid.UUID | None:
+    authorization = _header(scope, b"authorization")
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    verifier: JwksVerifier = scope["app"].state.verifier
+    principal = await verifier.verify(token.strip())
+    tenant: uuid.UUID = principal.tenant_id
+    return tenant
+
+
+def _limits(scope: Scope) -> tuple[int, float]:
+    runtime = getattr(scope["app"].state, "runtime", None)
+    settings = getattr(runtime, "settings", None)
+    limit = int(getattr(settings, "max_request_body_bytes", DEFAULT_MAX_BODY_BYTES))
+    wait_s = float(getattr(settings, "idempotency_wait_s", DEFAULT_WAIT_S))
+    content_type = (_header(scope, b"content-type") or "").lower()
+    if content_type.startswith("multipart/form-data"):
+        limit += MULTIPART_ENVELOPE_BYTES
+    return limit, wait_s
+
+
+def _declared_length(scope: Scope) -> int:
+    declared = _header(scope, b"content-length")
+    try:
+        return int(declared) if declared is not None else 0
+    except ValueError:
+        return 0
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than {limit} bytes."
+
+
+async def _read_body(receive: Receive, limit: int, fingerprint: Fingerprint) -> bytes:
+    """The whole body, hashed as it arrives; stops reading once it passes `limit`."""
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        fingerprint.update(chunk)
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 
@@ -240,4 +559,13 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     await _Replay(status, [["content-type", "application/json"]], raw, replayed=False).send(send)
 
 
-__all__ = ["IdempotencyMiddleware", "purge_expired", "request_fingerprint"]
+__all__ = [
+    "CLAIMS_IN_TRANSACTION",
+    "Claim",
+    "ClaimState",
+    "IdempotencyMiddleware",
+    "claim_of",
+    "claims_in_transaction",
+    "purge_expired",
+    "request_fingerprint",
+]

@@ -21,6 +21,12 @@ class PlatformSettings(BaseSettings):
     # one-off scripts turn them off.
     run_background: bool = True
     otel_exporter: str = Field(default="none", description="none | console")
+    # A request body larger than this is refused with 413 (a multipart upload may
+    # carry its envelope on top: 64 KiB more).
+    max_request_body_bytes: int = 10 * 1024 * 1024
+    # How long a duplicate of an in-flight Idempotency-Key request waits for the
+    # first one's response before it gets 409.
+    idempotency_wait_s: float = 10.0
 
     @property
     def source(self) -> str:
