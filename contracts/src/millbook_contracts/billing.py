@@ -218,6 +218,38 @@ class PaymentRefunded(_PaymentFacts):
     credit_note_id: uuid.UUID | None = None
 
 
+# Customer credit ---------------------------------------------------------------------
+
+
+class CreditApplied(Event):
+    """Customer credit held by a document settled an invoice later: a receipt's unapplied
+    part (`source_type` `payment`) or the credit a credit note left (`credit_note`).
+
+    Published on `POST /v1/payments/{id}/allocate` and `/v1/credit-notes/{id}/allocate`, once
+    per invoice settled; keyed by the customer, so a customer's credit movements stay in order.
+    """
+
+    event_type: ClassVar[str] = "billing.credit.applied"
+
+    application_id: uuid.UUID  # the allocation row: one event per credit applied
+    source_type: str  # payment | credit_note
+    source_id: uuid.UUID
+    source_number: str
+    customer_id: uuid.UUID
+    invoice_id: uuid.UUID
+    invoice_number: str
+    amount: Decimal
+    currency_code: str
+    applied_on: date
+    source_credit_left: Decimal  # what the source document still holds afterwards
+    invoice_balance_amount: Decimal  # the invoice's open balance afterwards
+    invoice_status: str  # partial | paid | overdue
+    occurred_at: datetime
+
+    def subject(self) -> str:
+        return str(self.customer_id)
+
+
 # Recurring invoices ------------------------------------------------------------------
 
 
@@ -253,5 +285,6 @@ BILLING_EVENTS: tuple[type[Event], ...] = (
     PaymentReceived,
     PaymentMade,
     PaymentRefunded,
+    CreditApplied,
     RecurringInvoiceGenerated,
 )

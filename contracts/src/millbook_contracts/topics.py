@@ -36,6 +36,7 @@ BILLING_INVOICE = Topic("billing.invoice")
 BILLING_PAYMENT = Topic("billing.payment")
 BILLING_CREDIT_NOTE = Topic("billing.credit_note")
 BILLING_RECURRING_INVOICE = Topic("billing.recurring_invoice")
+BILLING_CREDIT = Topic("billing.credit")
 BILLING_EXPENSE = Topic("billing.expense")
 BILLING_DOCUMENT = Topic("billing.document")
 PURCHASING_PURCHASE_ORDER = Topic("purchasing.purchase_order")
@@ -63,6 +64,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     BILLING_PAYMENT,
     BILLING_CREDIT_NOTE,
     BILLING_RECURRING_INVOICE,
+    BILLING_CREDIT,
     BILLING_EXPENSE,
     BILLING_DOCUMENT,
     PURCHASING_PURCHASE_ORDER,

@@ -23,7 +23,7 @@ from millbook_billing.payments import events as payment_events
 from millbook_billing.payments.schemas import AllocateCredit, RefundCreate
 from millbook_billing.payments.service import (
     PaymentWithAllocations,
-    next_payment_number,
+    insert_numbered,
     only_invoice_allocations,
     validated_allocations,
     within,
@@ -58,6 +58,7 @@ async def allocate_credit(
         session, tenant_id, note.customer_id, note.currency_code, body.allocations
     )
     base = await invoice_accounting.base_currency(session, tenant_id)
+    applied = []
     for item in allocated:
         row = PaymentAllocation(
             id=uuid.uuid4(),
@@ -81,11 +82,27 @@ async def allocate_credit(
             customer=invoice_accounting.party_of(item.invoice),
             entry_date=body.allocation_date,
             amount=item.amount,
-            fx=invoice_accounting.fx_of(item.invoice, base),
+            # Out of Customer Credits at the rate the credit note booked it, off the
+            # receivable at the invoice's: neither keeps a residue.
+            fx=_fx(note, base),
+            invoice_fx=invoice_accounting.fx_of(item.invoice, base),
             application_id=row.id,
         )
         await ledger.post_entry(session, tenant_id, draft, actor=actor)
+        applied.append((row, item.invoice))
     await session.flush()
+    left = available_credit(note) + sum((row.amount for row, _ in applied), Decimal(0))
+    for row, invoice in applied:
+        left -= row.amount
+        event = payment_events.credit_applied(
+            source_type="credit_note",
+            source_id=note.id,
+            source_number=note.credit_note_number,
+            credit_left=left,
+            allocation=row,
+            invoice=invoice,
+        )
+        record_event(session, event, tenant_id=tenant_id, source=SOURCE, actor=actor)
     return current
 
 
@@ -105,10 +122,12 @@ async def refund_credit(
             details=[field_error("amount", f"at most {available_credit(note)}")],
         )
     note.refunded_amount += body.amount
+    invoice = await invoices.get(session, tenant_id, note.invoice_id)
+    assert invoice is not None, "a credit note refers to its invoice by foreign key"
+    base = await invoice_accounting.base_currency(session, tenant_id)
     refund = Payment(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
-        payment_number=await next_payment_number(session, tenant_id),
         payment_type="refund",
         customer_id=note.customer_id,
         supplier_id=None,
@@ -124,11 +143,7 @@ async def refund_credit(
         refund_of=None,
         refund_of_credit_note=note.id,
     )
-    session.add(refund)
-    await session.flush()
-    invoice = await invoices.get(session, tenant_id, note.invoice_id)
-    assert invoice is not None, "a credit note refers to its invoice by foreign key"
-    base = await invoice_accounting.base_currency(session, tenant_id)
+    await insert_numbered(session, refund)  # last but the entry and event: see insert_numbered
     draft = postings.customer_refund(
         payment=payment_accounting.ref_of(refund),
         customer=Party("customer", note.customer_id, invoice.customer_name),

@@ -74,16 +74,14 @@ def check_within(total: Decimal, creditable: Decimal) -> None:
 
 
 def place(total: Decimal, *, status: str, balance: Decimal) -> Placement:
-    """An open invoice takes the credit off its balance (never more than the balance); a
-    paid invoice's credit becomes the customer's credit."""
+    """An open invoice takes the credit off its balance, never more: what exceeds the open
+    balance of a partly paid invoice settles it and the rest becomes the customer's credit.
+    A paid invoice's whole credit becomes the customer's credit."""
+    if total <= ZERO:
+        raise CreditRefused("amount", "a credit note is for a positive amount")
     if status == "paid":
         return Placement(applied=ZERO, customer_credit=total)
     if status in ("sent", "partial", "overdue"):
-        if total > balance:
-            raise CreditRefused(
-                "amount",
-                f"more than the open balance {balance}; credit at most the balance,"
-                " or credit the rest once the invoice is paid",
-            )
-        return Placement(applied=total, customer_credit=ZERO)
+        applied = min(total, max(balance, ZERO))
+        return Placement(applied=applied, customer_credit=total - applied)
     raise CreditRefused("invoice_id", f"a {status} invoice cannot be credited")

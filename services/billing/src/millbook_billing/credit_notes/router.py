@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from millbook_billing.credit_notes import credit, service
@@ -91,6 +91,25 @@ async def get_credit_note(
     """One credit note with its lines and where its amount went."""
     note = await service.get_credit_note(session, principal.tenant_id, credit_note_id)
     return DataResponse(data=view(note))
+
+
+@router.get(
+    "/{credit_note_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The credit note as PDF."}},
+)
+async def credit_note_pdf(
+    credit_note_id: uuid.UUID,
+    principal: Annotated[Principal, needs("invoices:read")],
+    session: TenantSession,
+) -> Response:
+    """The credit note as a PDF: seller, customer, the invoice it credits, lines, totals."""
+    filename, pdf = await service.credit_note_pdf(session, principal.tenant_id, credit_note_id)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 @router.post("/{credit_note_id}/allocate", response_model=DataResponse[CreditNote])

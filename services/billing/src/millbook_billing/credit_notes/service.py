@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from millbook_billing.credit_notes import domain, repository
-from millbook_billing.credit_notes.domain import CreditRefused, CreditSplit
+from millbook_billing.credit_notes import accounting, document, domain, repository
+from millbook_billing.credit_notes.domain import CreditRefused, CreditSplit, Placement
 from millbook_billing.credit_notes.repository import CreditNoteFilters
 from millbook_billing.credit_notes.schemas import CreditNoteCreate
 from millbook_billing.invoices import accounting as invoice_accounting
@@ -18,10 +19,12 @@ from millbook_billing.invoices.domain import InvoiceStatus
 from millbook_billing.invoices.events import SOURCE
 from millbook_billing.invoices.schemas import InvoiceLineIn
 from millbook_billing.invoices.service import apply_amount
-from millbook_billing.ledger import postings
 from millbook_billing.ledger import service as ledger
 from millbook_billing.ledger.postings import DocumentRef
+from millbook_billing.ledger.service import ensure_chart
 from millbook_billing.models import CreditNote, CreditNoteLine, DocumentCounter, Invoice
+from millbook_billing.settings.service import current_settings
+from millbook_billing.tenants import service as tenants
 from millbook_contracts.billing import CreditNoteIssued
 from millbook_platform import money
 from millbook_platform.db import utcnow
@@ -30,6 +33,7 @@ from millbook_platform.money import LinePrice, round_money
 from millbook_platform.numbering import document_number, next_number
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
+from millbook_platform.pdf import render_pdf
 
 NUMBER_PREFIX = "CN"
 NUMBER_SERIES = "credit_note"
@@ -87,10 +91,7 @@ async def issue_credit_note(
         raise ValidationFailed(
             str(exc).capitalize() + ".", details=[field_error(exc.field, str(exc))]
         ) from exc
-    year = utcnow().year
-    number = await next_number(session, DocumentCounter, tenant_id, NUMBER_SERIES, year)
     assert invoice.invoice_number is not None
-    note.credit_note_number = document_number(NUMBER_PREFIX, year, number)
     note.invoice_id = invoice.id
     note.invoice_number = invoice.invoice_number
     note.customer_id = invoice.customer_id
@@ -101,15 +102,22 @@ async def issue_credit_note(
     note.customer_credit_amount = placement.customer_credit
     note.allocated_amount = ZERO
     note.refunded_amount = ZERO
-    session.add(note)
-    await session.flush()
-    session.add_all(lines)
-    await session.flush()
     if placement.applied > ZERO:
         await apply_amount(
             session, invoice, on=body.credit_date, credited=placement.applied, actor=actor
         )
-    await _post(session, note, invoice, split, actor=actor)
+    # The counter row stays locked until commit and every credit note of the tenant queues
+    # on it: number last, leaving only what carries the number (entry, event) behind it.
+    base = await invoice_accounting.base_currency(session, tenant_id)
+    await session.flush()  # every pending change (the invoice's event too), before the counter
+    await ensure_chart(session, tenant_id)
+    year = utcnow().year
+    number = await next_number(session, DocumentCounter, tenant_id, NUMBER_SERIES, year)
+    note.credit_note_number = document_number(NUMBER_PREFIX, year, number)
+    session.add(note)
+    session.add_all(lines)
+    await session.flush()
+    await _post(session, note, invoice, split, placement, base, actor=actor)
     record_event(session, _issued(note), tenant_id=tenant_id, source=SOURCE, actor=actor)
     return CreditNoteWithLines(note, lines)
 
@@ -198,19 +206,18 @@ async def _post(
     note: CreditNote,
     invoice: Invoice,
     split: CreditSplit,
+    placement: Placement,
+    base: str,
     *,
     actor: str | None,
 ) -> None:
-    base = await invoice_accounting.base_currency(session, note.tenant_id)
-    draft = postings.credit_note_issued(
+    draft = accounting.credit_note_entry(
         credit_note=DocumentRef("credit_note", note.id, note.credit_note_number, None),
         invoice=invoice_accounting.ref_of(invoice),
         customer=invoice_accounting.party_of(invoice),
         entry_date=note.credit_date,
-        net=split.net,
-        tax=split.tax,
-        total=split.total,
-        to_customer_credit=note.customer_credit_amount > ZERO,
+        split=split,
+        placement=placement,
         fx=invoice_accounting.fx_of(invoice, base),
     )
     await ledger.post_entry(session, note.tenant_id, draft, actor=actor)
@@ -240,3 +247,19 @@ def _issued(note: CreditNote) -> CreditNoteIssued:
 
 def _price_of(item: InvoiceLineIn) -> LinePrice:
     return LinePrice(item.quantity, item.unit_price, item.discount_percent, item.tax_rate)
+
+
+async def credit_note_pdf(
+    session: AsyncSession, tenant_id: uuid.UUID, note_id: uuid.UUID
+) -> tuple[str, bytes]:
+    """The credit note as a PDF and its file name (`CN-2026-0001.pdf`)."""
+    current = await get_credit_note(session, tenant_id, note_id)
+    invoice = await invoices.get(session, tenant_id, current.note.invoice_id)
+    assert invoice is not None, "a credit note refers to its invoice by foreign key"
+    settings = await current_settings(session, tenant_id)
+    organization = await tenants.organization_name(session, tenant_id)
+    printable = document.credit_note_document(
+        current.note, current.lines, invoice, settings, organization
+    )
+    pdf = await asyncio.to_thread(render_pdf, printable)  # CPU work off the event loop
+    return document.pdf_filename(current.note), pdf

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import Row, Select, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.invoices.domain import InvoiceStatus
 from millbook_billing.models import Invoice, InvoiceLine
 from millbook_platform.pagination import PageMeta, PageParams, paginate
+
+_Statement = TypeVar("_Statement", bound=Select[*tuple[Any, ...]])
 
 SORTABLE = {
     "invoice_date": Invoice.invoice_date,
@@ -97,7 +100,52 @@ async def remove(session: AsyncSession, invoice: Invoice) -> None:
 async def list_page(
     session: AsyncSession, tenant_id: uuid.UUID, filters: InvoiceFilters, page: PageParams
 ) -> tuple[Sequence[Invoice], PageMeta]:
-    statement = select(Invoice).where(Invoice.tenant_id == tenant_id)
+    statement = _filtered(select(Invoice), tenant_id, filters)
+    return await paginate(
+        session,
+        statement,
+        page,
+        created_at=Invoice.created_at,
+        row_id=Invoice.id,
+        sortable=SORTABLE,
+    )
+
+
+# The columns of an export row, in order; plain tuples, no ORM objects to keep alive.
+EXPORT_COLUMNS = (
+    Invoice.invoice_number,
+    Invoice.invoice_date,
+    Invoice.due_date,
+    Invoice.customer_id,
+    Invoice.customer_name,
+    Invoice.status,
+    Invoice.currency_code,
+    Invoice.subtotal,
+    Invoice.discount_amount,
+    Invoice.tax_amount,
+    Invoice.total_amount,
+    Invoice.paid_amount,
+    Invoice.credited_amount,
+    Invoice.balance_amount,
+)
+
+
+async def stream_for_export(
+    session: AsyncSession, tenant_id: uuid.UUID, filters: InvoiceFilters, *, batch: int
+) -> AsyncIterator[Sequence[Row[*tuple[Any, ...]]]]:
+    """The filtered invoices, oldest first, through a server-side cursor `batch` rows at a
+    time: memory stays flat however many invoices match."""
+    statement = _filtered(select(*EXPORT_COLUMNS), tenant_id, filters).order_by(
+        Invoice.invoice_date, Invoice.created_at, Invoice.id
+    )
+    result = await session.stream(statement.execution_options(yield_per=batch))
+    async for rows in result.partitions(batch):
+        yield rows
+
+
+def _filtered(statement: _Statement, tenant_id: uuid.UUID, filters: InvoiceFilters) -> _Statement:
+    """The list's filters, shared by the page and the export."""
+    statement = statement.where(Invoice.tenant_id == tenant_id)
     if filters.statuses is not None:
         statement = statement.where(Invoice.status.in_([s.value for s in filters.statuses]))
     if filters.customer_id is not None:
@@ -131,14 +179,7 @@ async def list_page(
         )
     if filters.updated_since is not None:
         statement = statement.where(Invoice.updated_at >= filters.updated_since)
-    return await paginate(
-        session,
-        statement,
-        page,
-        created_at=Invoice.created_at,
-        row_id=Invoice.id,
-        sortable=SORTABLE,
-    )
+    return statement
 
 
 def _escape_like(text: str) -> str:

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from millbook_billing.invoices import service
+from millbook_billing.invoices import export, service
 from millbook_billing.invoices.domain import STATUS_FILTERS
 from millbook_billing.invoices.repository import InvoiceFilters
 from millbook_billing.invoices.schemas import (
@@ -76,11 +76,7 @@ async def create_invoice(
     return DataResponse(data=view(created))
 
 
-@router.get("", response_model=None, responses={200: {"model": ListResponse[Invoice]}})
-async def list_invoices(
-    principal: Annotated[Principal, needs("invoices:read")],
-    session: TenantSession,
-    page: Page,
+def invoice_filters(
     status: StatusFilter = None,
     customer_id: uuid.UUID | None = None,
     date_from: date | None = None,
@@ -90,15 +86,14 @@ async def list_invoices(
     overdue_only: bool = False,
     search: Annotated[str | None, Query(max_length=200)] = None,
     updated_since: datetime | None = None,
-) -> JSONResponse:
-    """List invoices by status, customer, invoice date, total, overdue, text or last change."""
+) -> InvoiceFilters:
+    """The list's filters (the export takes the same)."""
     if status is not None and status not in STATUS_FILTERS:
         raise ValidationFailed(
             f"Unknown status {status!r}.",
             details=[field_error("status", "choose from " + ", ".join(STATUS_FILTERS))],
         )
-    fields = parse_fields(page.fields, Invoice)
-    filters = InvoiceFilters(
+    return InvoiceFilters(
         statuses=STATUS_FILTERS[status] if status else None,
         customer_id=customer_id,
         date_from=date_from,
@@ -109,8 +104,43 @@ async def list_invoices(
         search=search.strip() if search and search.strip() else None,
         updated_since=updated_since,
     )
+
+
+Filters = Annotated[InvoiceFilters, Depends(invoice_filters)]
+
+
+@router.get("", response_model=None, responses={200: {"model": ListResponse[Invoice]}})
+async def list_invoices(
+    principal: Annotated[Principal, needs("invoices:read")],
+    session: TenantSession,
+    page: Page,
+    filters: Filters,
+) -> JSONResponse:
+    """List invoices by status, customer, invoice date, total, overdue, text or last change."""
+    fields = parse_fields(page.fields, Invoice)
     rows, meta = await service.list_invoices(session, principal.tenant_id, filters, page)
     return JSONResponse(list_response([view(row) for row in rows], meta, fields))
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "Every matching invoice."}},
+)
+async def export_invoices(
+    request: Request,
+    principal: Annotated[Principal, needs("invoices:read")],
+    filters: Filters,
+) -> StreamingResponse:
+    """Every invoice the list's filters match as CSV, oldest first, streamed in batches from
+    a server-side cursor (constant memory however many): number, dates, customer, status,
+    currency, subtotal, discount, tax, total, paid, credited, balance."""
+    lines = export.csv_stream(request.app.state.sessions, principal.tenant_id, filters)
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="invoices.csv"'},
+    )
 
 
 @router.get("/{invoice_id}", response_model=DataResponse[Invoice])

@@ -19,6 +19,7 @@ from millbook_billing.invoices.domain import InvoiceStatus
 from millbook_billing.invoices.events import SOURCE
 from millbook_billing.invoices.repository import InvoiceFilters
 from millbook_billing.invoices.schemas import InvoiceCreate, InvoiceLineIn, InvoicePatch
+from millbook_billing.ledger.service import ensure_chart
 from millbook_billing.models import DocumentCounter, Invoice, InvoiceLine
 from millbook_billing.settings.service import current_settings
 from millbook_billing.tenants import service as tenants
@@ -238,10 +239,14 @@ async def send_invoice(
     )
     await _snapshot_customer(session, invoice)
     now = utcnow()
-    number = await next_number(session, DocumentCounter, tenant_id, NUMBER_SERIES, now.year)
-    invoice.invoice_number = document_number(NUMBER_PREFIX, now.year, number)
     invoice.status = status.value
     invoice.sent_at = now
+    await session.flush()
+    # The counter row stays locked until commit and every send of the tenant queues on it:
+    # number last, leaving only what carries the number (the entry, the event) behind it.
+    await ensure_chart(session, tenant_id)
+    number = await next_number(session, DocumentCounter, tenant_id, NUMBER_SERIES, now.year)
+    invoice.invoice_number = document_number(NUMBER_PREFIX, now.year, number)
     await session.flush()
     await accounting.post_issued(session, invoice, base, actor=actor)
     record_event(

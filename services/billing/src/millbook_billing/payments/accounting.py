@@ -70,8 +70,11 @@ async def post_credit_applied(
         customer=invoice_accounting.party_of(invoice),
         entry_date=allocation.allocated_on,
         amount=allocation.amount,
-        # At the invoice's rate, so its receivable clears to the cent.
-        fx=invoice_accounting.fx_of(invoice, base),
+        # The credit leaves Customer Credits at the rate it came in (the receipt's) and the
+        # receivable clears at the invoice's, so neither keeps a residue; the difference
+        # is an FX gain or loss.
+        fx=fx_of(payment, base),
+        invoice_fx=invoice_accounting.fx_of(invoice, base),
         application_id=allocation.id,
     )
     await ledger.post_entry(session, payment.tenant_id, draft, actor=actor)

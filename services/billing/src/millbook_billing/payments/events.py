@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from millbook_billing.models import Payment, PaymentAllocation
+from millbook_billing.models import Invoice, Payment, PaymentAllocation
+from millbook_contracts.billing import CreditApplied, PaymentMade, PaymentReceived, PaymentRefunded
 from millbook_contracts.billing import PaymentAllocation as AllocationFacts
-from millbook_contracts.billing import PaymentMade, PaymentReceived, PaymentRefunded
 from millbook_platform.money import round_money
 
 
@@ -62,4 +63,34 @@ def payment_refunded(refund: Payment) -> PaymentRefunded:
         customer_id=refund.customer_id,
         refund_of=refund.refund_of,
         credit_note_id=refund.refund_of_credit_note,
+    )
+
+
+def credit_applied(
+    *,
+    source_type: str,
+    source_id: uuid.UUID,
+    source_number: str,
+    credit_left: Decimal,
+    allocation: PaymentAllocation,
+    invoice: Invoice,
+) -> CreditApplied:
+    """Credit a payment or credit note held, applied to `invoice` (already settled)."""
+    currency = invoice.currency_code
+    assert invoice.invoice_number is not None, "credit is applied to issued invoices"
+    return CreditApplied(
+        application_id=allocation.id,
+        source_type=source_type,
+        source_id=source_id,
+        source_number=source_number,
+        customer_id=invoice.customer_id,
+        invoice_id=invoice.id,
+        invoice_number=invoice.invoice_number,
+        amount=round_money(allocation.amount, currency),
+        currency_code=currency,
+        applied_on=allocation.allocated_on,
+        source_credit_left=round_money(credit_left, currency),
+        invoice_balance_amount=round_money(invoice.balance_amount, currency),
+        invoice_status=invoice.status,
+        occurred_at=allocation.created_at,
     )

@@ -16,6 +16,7 @@ from millbook_billing.invoices import repository as invoices
 from millbook_billing.invoices.events import SOURCE
 from millbook_billing.invoices.schemas import MarkPaid
 from millbook_billing.invoices.service import apply_amount, customer_of
+from millbook_billing.ledger import service as ledger
 from millbook_billing.models import DocumentCounter, Invoice, Payment, PaymentAllocation
 from millbook_billing.payments import accounting, events, repository
 from millbook_billing.payments.domain import InvoiceAllocation, unapplied
@@ -84,7 +85,6 @@ async def receive(
     payment = Payment(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
-        payment_number=await next_payment_number(session, tenant_id),
         payment_type="receipt",
         customer_id=customer.id,
         supplier_id=None,
@@ -99,9 +99,8 @@ async def receive(
         refunded_amount=ZERO,
         refund_of=None,
     )
-    session.add(payment)
-    await session.flush()
-    rows = await _allocate(session, payment, allocated, body.payment_date, actor=actor)
+    rows = await _settle_invoices(session, payment, allocated, body.payment_date, actor=actor)
+    await insert_numbered(session, payment, rows)
     await accounting.post_receipt(session, payment, customer.name, allocated, base, actor=actor)
     event = events.payment_received(payment, rows)
     record_event(session, event, tenant_id=tenant_id, source=SOURCE, actor=actor)
@@ -162,10 +161,23 @@ async def allocate_credit(
     allocated = await validated_allocations(
         session, tenant_id, payment.customer_id, payment.currency_code, body.allocations
     )
-    rows = await _allocate(session, payment, allocated, body.allocation_date, actor=actor)
+    rows = await _settle_invoices(session, payment, allocated, body.allocation_date, actor=actor)
+    session.add_all(rows)
+    await session.flush()
     base = await invoice_accounting.base_currency(session, tenant_id)
+    left = unapplied(payment) + sum((row.amount for row in rows), ZERO)
     for row, item in zip(rows, allocated, strict=True):
         await accounting.post_credit_applied(session, payment, row, item.invoice, base, actor=actor)
+        left -= row.amount
+        event = events.credit_applied(
+            source_type="payment",
+            source_id=payment.id,
+            source_number=payment.payment_number,
+            credit_left=left,
+            allocation=row,
+            invoice=item.invoice,
+        )
+        record_event(session, event, tenant_id=tenant_id, source=SOURCE, actor=actor)
     return PaymentWithAllocations(payment, [*current.allocations, *rows])
 
 
@@ -191,10 +203,11 @@ async def refund(
             details=[field_error("amount", f"at most {unapplied(original)}")],
         )
     original.refunded_amount += body.amount
+    customer = await customer_of(session, tenant_id, original.customer_id)
+    base = await invoice_accounting.base_currency(session, tenant_id)
     refund_row = Payment(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
-        payment_number=await next_payment_number(session, tenant_id),
         payment_type="refund",
         customer_id=original.customer_id,
         supplier_id=None,
@@ -209,10 +222,7 @@ async def refund(
         refunded_amount=ZERO,
         refund_of=original.id,
     )
-    session.add(refund_row)
-    await session.flush()
-    base = await invoice_accounting.base_currency(session, tenant_id)
-    customer = await customer_of(session, tenant_id, original.customer_id)
+    await insert_numbered(session, refund_row)
     await accounting.post_refund(session, refund_row, customer.name, base, actor=actor)
     record_event(
         session,
@@ -222,6 +232,25 @@ async def refund(
         actor=actor,
     )
     return PaymentWithAllocations(refund_row, [])
+
+
+async def insert_numbered(
+    session: AsyncSession, payment: Payment, allocations: Sequence[PaymentAllocation] = ()
+) -> None:
+    """Number a payment and insert it with its allocations, as late as possible.
+
+    The number's counter row stays locked until the transaction commits, and every payment
+    and refund of the tenant queues on it: call this after every other write (invoices
+    settled, credit taken), leaving only the ledger entry and the event, which carry the
+    number, behind it. The chart is seeded first so a tenant's first posting does not
+    insert it under the lock.
+    """
+    await session.flush()  # every pending change, before the counter is locked
+    await ledger.ensure_chart(session, payment.tenant_id)
+    payment.payment_number = await next_payment_number(session, payment.tenant_id)
+    session.add(payment)
+    session.add_all(allocations)
+    await session.flush()
 
 
 async def next_payment_number(session: AsyncSession, tenant_id: uuid.UUID) -> str:
@@ -307,7 +336,7 @@ def _problem(
     return None
 
 
-async def _allocate(
+async def _settle_invoices(
     session: AsyncSession,
     payment: Payment,
     allocated: Sequence[InvoiceAllocation],
@@ -315,6 +344,8 @@ async def _allocate(
     *,
     actor: str | None,
 ) -> list[PaymentAllocation]:
+    """Take each allocation off its invoice; the allocation rows are returned, not inserted
+    (a new payment's row does not exist before it is numbered)."""
     rows = []
     for item in allocated:
         row = PaymentAllocation(
@@ -330,6 +361,4 @@ async def _allocate(
         rows.append(row)
         payment.allocated_amount += item.amount
         await apply_amount(session, item.invoice, on=on, paid=item.amount, actor=actor)
-    session.add_all(rows)
-    await session.flush()
     return rows

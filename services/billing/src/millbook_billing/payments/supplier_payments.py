@@ -16,7 +16,7 @@ from millbook_billing.ledger import service as ledger
 from millbook_billing.models import Payment, PaymentAllocation
 from millbook_billing.payments import accounting, events
 from millbook_billing.payments.schemas import PaymentCreate
-from millbook_billing.payments.service import PaymentWithAllocations, next_payment_number, within
+from millbook_billing.payments.service import PaymentWithAllocations, insert_numbered, within
 from millbook_billing.suppliers.repository import get_supplier
 from millbook_platform.errors import AppError, NotFound, ValidationFailed, field_error
 from millbook_platform.outbox import record_event
@@ -43,7 +43,6 @@ async def pay_supplier(
     payment = Payment(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
-        payment_number=await next_payment_number(session, tenant_id),
         payment_type="payment",
         customer_id=None,
         supplier_id=supplier.id,
@@ -58,8 +57,6 @@ async def pay_supplier(
         refunded_amount=ZERO,
         refund_of=None,
     )
-    session.add(payment)
-    await session.flush()
     rows = [
         PaymentAllocation(
             id=uuid.uuid4(),
@@ -73,8 +70,7 @@ async def pay_supplier(
         )
         for item, result in zip(body.allocations, settled, strict=True)
     ]
-    session.add_all(rows)
-    await session.flush()
+    await insert_numbered(session, payment, rows)  # last: the number's counter stays locked
     draft = postings.supplier_payment(
         payment=accounting.ref_of(payment),
         supplier=postings.Party("supplier", supplier.id, supplier.name),
