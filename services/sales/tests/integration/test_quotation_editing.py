@@ -9,7 +9,7 @@ from millbook_testing.callers import error_of, fields_named
 
 from .conftest import events_of
 from .organizations import organization_created
-from .test_quotations import customer_of, quote
+from .test_quotations import VALID_UNTIL, customer_of, quote
 
 ADDRESS = {
     "line1": "500 Market St",
@@ -42,7 +42,7 @@ async def test_patch_changes_only_what_is_sent_and_recomputes_totals(caller, ses
     assert (data["notes"], data["payment_terms"], data["valid_until"]) == (
         "Rush job",
         "Net 30",
-        "2026-02-15",
+        VALID_UNTIL,
     )
     assert [line["product_name"] for line in data["line_items"]] == ["Bracket"]
     assert (data["subtotal"], data["tax_amount"], data["total_amount"]) == (
@@ -92,7 +92,7 @@ async def test_patch_validates_the_merged_quotation_and_names_the_field(
     before_valid = await caller.patch(path, {"valid_until": "2026-01-01"})
     assert before_valid.status_code == 422
     assert fields_named(before_valid) == {"valid_until"}
-    later_date = await caller.patch(path, {"quotation_date": "2026-03-01"})
+    later_date = await caller.patch(path, {"quotation_date": "2099-03-01"})  # past valid_until
     assert fields_named(later_date) == {"valid_until"}
     nulls = await caller.patch(path, {"customer_id": None, "line_items": None})
     assert fields_named(nulls) == {"customer_id", "line_items"}
@@ -171,7 +171,7 @@ async def test_the_pdf_shows_seller_customer_lines_totals_and_terms(caller, sess
         "Fixture",
         "2,500.00",
         "0.335",
-        "2026-02-15",
+        VALID_UNTIL,
         "Net 30",
         "250.09 USD",
         "2,751.00 USD",

@@ -6,16 +6,17 @@ from datetime import UTC, datetime
 from millbook_sales.quotations.expiry import expire_overdue_quotations
 
 from .conftest import events_of
-from .test_quotations import customer_of, quote
+from .test_quotations import VALID_UNTIL, customer_of, quote
 
 SOURCE = "/millbook/sales"
-# valid_until in the test quotations is 2026-02-15 unless a test says otherwise.
+# The quotations here are valid until 2026-02-15 unless a test says otherwise.
 DAY_AFTER = datetime(2026, 2, 16, 0, 0, tzinfo=UTC)
 LAST_VALID_DAY = datetime(2026, 2, 15, 23, 59, tzinfo=UTC)
 
 
 async def sent(caller, customer_id: str, **overrides) -> dict:
-    q = await caller.created("/v1/quotations", quote(customer_id, **overrides))
+    body = quote(customer_id, **{"valid_until": "2026-02-15", **overrides})
+    q = await caller.created("/v1/quotations", body)
     response = await caller.post(f"/v1/quotations/{q['id']}/send")
     assert response.status_code == 200, response.text
     return response.json()["data"]
@@ -52,11 +53,12 @@ async def test_a_sent_quotation_expires_the_day_after_its_validity_once(caller, 
 async def test_drafts_answered_and_open_ended_quotations_never_expire(caller, sessions):
     customer = await customer_of(caller)
     a_draft = await caller.created("/v1/quotations", quote(customer["id"]))
-    accepted = await sent(caller, customer["id"])
-    await caller.post(f"/v1/quotations/{accepted['id']}/accept")
+    accepted = await sent(caller, customer["id"], valid_until=VALID_UNTIL)
+    assert (await caller.post(f"/v1/quotations/{accepted['id']}/accept")).status_code == 200
     open_ended = await sent(caller, customer["id"], valid_until=None)
 
-    await expire_overdue_quotations(sessions, source=SOURCE, now=DAY_AFTER)
+    # Long after every date above: only a sent quotation with a valid_until could expire.
+    await expire_overdue_quotations(sessions, source=SOURCE, now=datetime(2100, 1, 1, tzinfo=UTC))
 
     assert [await status_of(caller, q) for q in (a_draft, accepted, open_ended)] == [
         "draft",

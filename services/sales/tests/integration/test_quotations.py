@@ -2,20 +2,22 @@
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from millbook_testing.callers import error_of, fields_named
 
 from .conftest import events_of
 
 YEAR = datetime.now(UTC).year
+# Still valid when the tests run, so a sent quotation can be accepted.
+VALID_UNTIL = (datetime.now(UTC).date() + timedelta(days=60)).isoformat()
 
 
 def quote(customer_id: str, **overrides) -> dict:
     body = {
         "customer_id": customer_id,
         "quotation_date": "2026-01-15",
-        "valid_until": "2026-02-15",
+        "valid_until": VALID_UNTIL,
         "line_items": [
             {
                 "product_name": "Custom CNC Part",
@@ -198,3 +200,18 @@ async def test_list_filters_by_status_customer_and_date(caller):
     assert of_beta.json()["meta"]["total"] == 1
     march = await caller.get("/v1/quotations", params={"date_from": "2026-02-01"})
     assert march.json()["meta"]["total"] == 1
+
+
+async def test_a_quotation_past_its_validity_cannot_be_accepted(caller):
+    customer = await customer_of(caller)
+    body = quote(customer["id"], quotation_date="2026-01-15", valid_until="2026-02-15")
+    quotation = await caller.created("/v1/quotations", body)
+    assert (await caller.post(f"/v1/quotations/{quotation['id']}/send")).status_code == 200
+
+    response = await caller.post(f"/v1/quotations/{quotation['id']}/accept")
+
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "INVALID_TRANSITION"
+    assert "2026-02-15" in error_of(response)["message"]
+    still = (await caller.get(f"/v1/quotations/{quotation['id']}")).json()["data"]
+    assert still["status"] == "sent"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 
@@ -35,3 +36,8 @@ def next_status(current: str, action: str) -> QuotationStatus:
 
 def is_editable(status: str) -> bool:
     return status == QuotationStatus.DRAFT
+
+
+def has_lapsed(valid_until: date | None, today: date) -> bool:
+    """A quotation is valid through its `valid_until` day; one without it never lapses."""
+    return valid_until is not None and valid_until < today

@@ -219,7 +219,14 @@ async def accept_quotation(
     session: AsyncSession, tenant_id: uuid.UUID, quotation_id: uuid.UUID, *, source: str
 ) -> QuotationWithLines:
     current = await _step(session, tenant_id, quotation_id, "accept")
-    current.quotation.accepted_at = utcnow()
+    now = utcnow()
+    valid_until = current.quotation.valid_until
+    if domain.has_lapsed(valid_until, now.date()):
+        raise InvalidTransition(
+            f"This quotation lapsed on {valid_until}; duplicate it and send the copy instead.",
+            details=[field_error("valid_until", f"{valid_until} is past")],
+        )
+    current.quotation.accepted_at = now
     await session.flush()
     event = events.quotation_accepted(current.quotation, current.lines)
     record_event(session, event, tenant_id=tenant_id, source=source)
