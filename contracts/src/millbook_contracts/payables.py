@@ -69,6 +69,20 @@ class BillCreated(_BillFacts):
     origin: str = "manual"  # manual | document
 
 
+class BillUpdated(_BillFacts):
+    """A draft bill was edited; the payload is the whole draft after the change."""
+
+    event_type: ClassVar[str] = "billing.bill.updated"
+
+    lines: list[BillLine]
+
+
+class BillDeleted(_BillFacts):
+    """A draft bill was deleted; the payload is the draft as it was."""
+
+    event_type: ClassVar[str] = "billing.bill.deleted"
+
+
 class BillApproved(_BillFacts):
     """A bill was approved for payment and posted to accounts payable."""
 
@@ -136,6 +150,8 @@ class MatchingCompleted(Event):
 
 
 PAYABLES_EVENTS: tuple[type[Event], ...] = (
+    BillUpdated,
+    BillDeleted,
     BillCreated,
     BillApproved,
     BillPaid,

@@ -260,6 +260,12 @@ async def test_only_drafts_are_edited_or_deleted(app, caller):
 
     draft = await caller.created("/v1/bills", bill_body(supplier, None, [_expense()], number="D-1"))
     assert (await caller.delete(f"/v1/bills/{draft['id']}")).status_code == 204
+
+    sessions = app.state.sessions
+    (updated,) = await events_of(sessions, caller.tenant_id, "billing.bill.updated")
+    assert (updated["bill_id"], updated["total_amount"]) == (bill["id"], "615.00")
+    (deleted,) = await events_of(sessions, caller.tenant_id, "billing.bill.deleted")
+    assert (deleted["bill_id"], deleted["bill_number"]) == (draft["id"], "D-1")
     assert (await caller.get(f"/v1/bills/{draft['id']}")).status_code == 404
 
 

@@ -54,6 +54,14 @@ def bill_created(bill: Bill, lines: Sequence[BillLine], origin: str) -> payables
     return payables.BillCreated(**_facts(bill), lines=_lines(lines), origin=origin)
 
 
+def bill_updated(bill: Bill, lines: Sequence[BillLine]) -> payables.BillUpdated:
+    return payables.BillUpdated(**_facts(bill), lines=_lines(lines))
+
+
+def bill_deleted(bill: Bill) -> payables.BillDeleted:
+    return payables.BillDeleted(**_facts(bill))
+
+
 def bill_approved(
     bill: Bill, lines: Sequence[BillLine], match_result: str | None
 ) -> payables.BillApproved:

@@ -157,9 +157,10 @@ async def delete_bill(
     bill_id: uuid.UUID,
     principal: Annotated[Principal, needs("invoices:delete")],
     session: TenantSession,
+    source: EventSource,
 ) -> Response:
     """Delete a draft bill."""
-    await service.delete_bill(session, principal.tenant_id, bill_id)
+    await service.delete_bill(session, principal.tenant_id, bill_id, source=source)
     return Response(status_code=204)
 
 

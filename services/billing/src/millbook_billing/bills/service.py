@@ -117,14 +117,19 @@ async def update_bill(
         await _refuse_duplicate(session, bill)
     await _flush_unique(session, bill.bill_number)
     match = await rematch_bill(session, tenant_id, bill, source=source)
+    record_event(session, events.bill_updated(bill, lines), tenant_id=tenant_id, source=source)
     return BillWithLines(bill, lines, match)
 
 
-async def delete_bill(session: AsyncSession, tenant_id: uuid.UUID, bill_id: uuid.UUID) -> None:
+async def delete_bill(
+    session: AsyncSession, tenant_id: uuid.UUID, bill_id: uuid.UUID, *, source: str
+) -> None:
     bill = await _bill(session, tenant_id, bill_id, lock=True)
     _allowed(lambda: domain.require_draft(bill.status, "deleted"), bill.status)
+    deleted = events.bill_deleted(bill)
     await session.delete(bill)
     await session.flush()
+    record_event(session, deleted, tenant_id=tenant_id, source=source)
 
 
 async def approve_bill(
