@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import (
@@ -26,6 +28,8 @@ from fpdf.enums import (
     XPos,
     YPos,
 )
+
+from millbook_platform.money import round_money
 
 ENCODING = "windows-1252"
 FONT = "Helvetica"
@@ -335,3 +339,18 @@ def _rule(pdf: FPDF) -> None:
     pdf.set_draw_color(RULE_GREY)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
     pdf.set_draw_color(0)
+
+
+def address_lines(address: Mapping[str, Any] | None) -> list[str]:
+    """A postal address (the API's `Address` shape) as the lines a document prints."""
+    if not address:
+        return []
+    place = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
+    region = ", ".join(part for part in (place, address.get("state")) if part)
+    candidates = (address.get("line1"), address.get("line2"), region, address.get("country"))
+    return [str(part) for part in candidates if part]
+
+
+def amount_text(amount: Decimal, currency: str) -> str:
+    """`1,234.50`: grouped thousands, the currency's minor digits."""
+    return f"{round_money(amount, currency):,}"

@@ -4,9 +4,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from millbook_platform.pdf import address_lines, amount_text
 from millbook_sales.quotations.document import (
-    address_lines,
-    amount_text,
     pdf_filename,
     quotation_document,
 )

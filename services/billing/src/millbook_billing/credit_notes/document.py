@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from millbook_billing.credit_notes.domain import available_credit
-from millbook_billing.invoices.document import COLUMNS, address_lines, amount_text, seller_lines
+from millbook_billing.invoices.document import COLUMNS, seller_lines
 from millbook_billing.models import CreditNote, CreditNoteLine, Invoice
 from millbook_billing.settings.schemas import BillingSettingsOut
 from millbook_platform.money import price_text, quantity_text
-from millbook_platform.pdf import PdfDocument
+from millbook_platform.pdf import PdfDocument, address_lines, amount_text
 
 HUNDRED = Decimal(100)
 

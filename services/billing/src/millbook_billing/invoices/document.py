@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 from millbook_billing.models import Invoice, InvoiceLine
 from millbook_billing.settings.schemas import BillingSettingsOut
-from millbook_platform.money import price_text, quantity_text, round_money
-from millbook_platform.pdf import PdfDocument
+from millbook_platform.money import price_text, quantity_text
+from millbook_platform.pdf import PdfDocument, address_lines, amount_text
 
 COLUMNS = ("Description", "Qty", "Unit price", "Discount", "Tax", "Amount")
 HUNDRED = Decimal(100)
@@ -49,20 +48,6 @@ def seller_lines(settings: BillingSettingsOut, organization_name: str | None) ->
     if settings.email:
         lines.append(str(settings.email))
     return lines
-
-
-def address_lines(address: Mapping[str, Any] | None) -> list[str]:
-    if not address:
-        return []
-    place = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
-    region = ", ".join(part for part in (place, address.get("state")) if part)
-    candidates = (address.get("line1"), address.get("line2"), region, address.get("country"))
-    return [str(part) for part in candidates if part]
-
-
-def amount_text(amount: Decimal, currency: str) -> str:
-    """`1,234.50`: grouped thousands, the currency's minor digits."""
-    return f"{round_money(amount, currency):,}"
 
 
 def _facts(invoice: Invoice) -> list[tuple[str, str]]:

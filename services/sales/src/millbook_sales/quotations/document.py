@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
-from millbook_platform.money import price_text, quantity_text, round_money
-from millbook_platform.pdf import PdfDocument
+from millbook_platform.money import price_text, quantity_text
+from millbook_platform.pdf import PdfDocument, address_lines, amount_text
 from millbook_sales.models import Customer, Quotation, QuotationLine
 
 COLUMNS = ("Item", "Qty", "Unit price", "Discount", "Tax", "Amount")
@@ -50,20 +49,6 @@ def recipient_lines(customer: Customer) -> list[str]:
     if customer.tax_number:
         lines.append(f"Tax number: {customer.tax_number}")
     return lines
-
-
-def address_lines(address: Mapping[str, Any] | None) -> list[str]:
-    if not address:
-        return []
-    place = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
-    region = ", ".join(part for part in (place, address.get("state")) if part)
-    candidates = (address.get("line1"), address.get("line2"), region, address.get("country"))
-    return [str(part) for part in candidates if part]
-
-
-def amount_text(amount: Decimal, currency: str) -> str:
-    """`1,234.50`: grouped thousands, the currency's minor digits."""
-    return f"{round_money(amount, currency):,}"
 
 
 def _facts(quotation: Quotation, customer: Customer) -> list[tuple[str, str]]:
