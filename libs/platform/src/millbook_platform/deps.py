@@ -90,3 +90,12 @@ async def system_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 TenantSession = Annotated[AsyncSession, Depends(tenant_session, scope="function")]
 SystemSession = Annotated[AsyncSession, Depends(system_session, scope="function")]
+
+
+def _event_source(request: Request) -> str:
+    source: str = request.app.state.runtime.settings.source
+    return source
+
+
+# The CloudEvents `ce_source` of the events a request records (`/millbook/<service>`).
+EventSource = Annotated[str, Depends(_event_source)]

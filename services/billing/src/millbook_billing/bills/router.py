@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import JSONResponse
 
 from millbook_billing.bills import from_document, service
@@ -24,7 +24,7 @@ from millbook_billing.bills.schemas import (
 from millbook_billing.bills.service import BillWithLines
 from millbook_platform.auth import Principal
 from millbook_platform.db import utcnow
-from millbook_platform.deps import TenantSession, needs
+from millbook_platform.deps import EventSource, TenantSession, needs
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
@@ -35,14 +35,6 @@ from millbook_platform.pagination import (
 )
 
 router = APIRouter(prefix="/v1/bills", tags=["bills"])
-
-
-def _event_source(request: Request) -> str:
-    source: str = request.app.state.runtime.settings.source
-    return source
-
-
-EventSource = Annotated[str, Depends(_event_source)]
 
 
 def view(current: BillWithLines, today: date | None = None) -> Bill:

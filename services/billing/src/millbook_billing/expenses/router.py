@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from millbook_billing.attachments import service as attachment_service
 from millbook_billing.attachments.http import BoundedUploadRoute, download_headers
 from millbook_billing.expenses import rebilling, service
-from millbook_billing.expenses.deps import EventSource
 from millbook_billing.expenses.domain import ExpenseCategory, ExpenseStatus
 from millbook_billing.expenses.repository import ExpenseFilters
 from millbook_billing.expenses.schemas import (
@@ -28,7 +27,7 @@ from millbook_billing.expenses.schemas import (
 )
 from millbook_billing.models import Expense as ExpenseRow
 from millbook_platform.auth import Principal
-from millbook_platform.deps import TenantSession, needs
+from millbook_platform.deps import EventSource, TenantSession, needs
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from millbook_billing.matching import service
@@ -13,7 +13,7 @@ from millbook_billing.matching.domain import Tolerance
 from millbook_billing.matching.schemas import Matching, MatchingDefaults, MatchRequest
 from millbook_billing.models import MatchingResult
 from millbook_platform.auth import Principal
-from millbook_platform.deps import TenantSession, needs
+from millbook_platform.deps import EventSource, TenantSession, needs
 from millbook_platform.pagination import (
     DataResponse,
     ListResponse,
@@ -23,14 +23,6 @@ from millbook_platform.pagination import (
 )
 
 router = APIRouter(prefix="/v1/matching", tags=["matching"])
-
-
-def _event_source(request: Request) -> str:
-    source: str = request.app.state.runtime.settings.source
-    return source
-
-
-EventSource = Annotated[str, Depends(_event_source)]
 
 
 def view(result: MatchingResult) -> Matching:
