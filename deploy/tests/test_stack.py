@@ -39,8 +39,8 @@ def profile() -> Iterator[Profile]:
     # mkdtemp makes a 0700 folder; the PostgreSQL account must be able to enter it.
     state_dir = Path(tempfile.mkdtemp(prefix="millbook-it-"))
     state_dir.chmod(0o755)
-    ports = {"fake-a": 56481, "fake-b": 56482, "identity": 56483, "gateway": 56480}
-    profile = Profile("it", state_dir, 56432, 19392, 19393, ports, durable=False)
+    ports = {"fake-a": 16481, "fake-b": 16482, "identity": 16483, "gateway": 16480}
+    profile = Profile("it", state_dir, 16432, 16492, 16493, ports, durable=False)
     try:
         yield profile
     finally:
@@ -115,7 +115,7 @@ def test_infra_services_restart_and_clean_stop(profile: Profile):
         conn.execute("CREATE TABLE orders (id int)")
 
     scratch = api.create_scratch_database(profile, "t_scratch", owner="t_owner")
-    assert scratch == "postgresql+psycopg://t_owner@127.0.0.1:56432/t_scratch"
+    assert scratch == "postgresql+psycopg://t_owner@127.0.0.1:16432/t_scratch"
     assert describe_retention(profile, "sales.order") == "-1"
     assert describe_retention(profile, "sales.order.dlq") == "-1"
 
@@ -125,7 +125,7 @@ def test_infra_services_restart_and_clean_stop(profile: Profile):
     assert sorted(migrations_log.read_text().split()) == sorted(FAKES)
     env = httpx.get(api.service_url(profile, "fake-a") + "/env").json()
     assert env["MILLBOOK_SERVICE_NAME"] == "fake-a"
-    assert env["MILLBOOK_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:19392"
+    assert env["MILLBOOK_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:16492"
 
     status = read_status(profile.status_file)
     assert status is not None

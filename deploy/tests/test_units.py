@@ -31,11 +31,29 @@ def test_repo_root_is_the_workspace():
     assert "[tool.uv.workspace]" in (root / "pyproject.toml").read_text()
 
 
+def test_every_fixed_port_is_below_the_kernels_ephemeral_range(monkeypatch):
+    # A port inside ip_local_port_range can be taken at any moment as the source
+    # port of an outgoing connection (or linger in TIME_WAIT), and then the
+    # server cannot bind it: CI once failed on exactly that.
+    monkeypatch.delenv("MILLBOOK_STATE_DIR", raising=False)
+    ephemeral_floor = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    stacks = [dev_profile()]
+    for slot in range(10):
+        monkeypatch.setenv("MILLBOOK_TEST_SLOT", str(slot))
+        stacks.append(the_test_profile())
+    taken: dict[int, str] = {}
+    for stack in stacks:
+        for name, port in stack.all_ports().items():
+            assert port < ephemeral_floor, f"{stack.name} {name} port {port}"
+            owner = f"{stack.state_dir.name} {name}"
+            assert taken.setdefault(port, owner) == owner, f"{owner} reuses {taken[port]}'s port"
+
+
 def test_dev_and_test_profiles_do_not_share_ports_or_state(monkeypatch):
     monkeypatch.delenv("MILLBOOK_STATE_DIR", raising=False)
     dev, test = dev_profile(), the_test_profile()
-    assert (dev.pg_port, dev.kafka_port, dev.kafka_controller_port) == (55432, 19092, 19093)
-    assert (test.pg_port, test.kafka_port, test.kafka_controller_port) == (55442, 19192, 19193)
+    assert (dev.pg_port, dev.kafka_port, dev.kafka_controller_port) == (15432, 19092, 19093)
+    assert (test.pg_port, test.kafka_port, test.kafka_controller_port) == (15442, 19192, 19193)
     assert dev.service_ports == {
         "gateway": 8000,
         "identity": 8001,
@@ -105,15 +123,15 @@ def test_only_the_test_profile_turns_durability_off():
 
 def test_urls_connect_as_the_service_role():
     profile = dev_profile()
-    assert database_url(profile, "sales") == "postgresql+psycopg://sales@127.0.0.1:55432/sales"
-    assert admin_dsn(profile) == "postgresql://postgres@127.0.0.1:55432/postgres"
+    assert database_url(profile, "sales") == "postgresql+psycopg://sales@127.0.0.1:15432/sales"
+    assert admin_dsn(profile) == "postgresql://postgres@127.0.0.1:15432/postgres"
 
 
 def test_service_env_for_a_service_with_a_database():
     env = service_env(dev_profile(), "billing")
     assert env == {
         "MILLBOOK_SERVICE_NAME": "billing",
-        "MILLBOOK_DATABASE_URL": "postgresql+psycopg://billing@127.0.0.1:55432/billing",
+        "MILLBOOK_DATABASE_URL": "postgresql+psycopg://billing@127.0.0.1:15432/billing",
         "MILLBOOK_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19092",
         "MILLBOOK_IDENTITY_URL": "http://127.0.0.1:8001",
     }
@@ -149,7 +167,7 @@ def test_status_file_round_trip(tmp_path: Path):
     path = tmp_path / "status.json"
     status = StackStatus(profile="dev", supervisor_pid=42, phase="supervising")
     status.processes = [
-        ProcessStatus("postgres", "running", pid=7, port=55432, started_at=1.5),
+        ProcessStatus("postgres", "running", pid=7, port=15432, started_at=1.5),
         ProcessStatus("billing", "restarting", restarts=3, port=8003, detail="exited with 1"),
     ]
     write_status(path, status)

@@ -100,7 +100,7 @@ def dev_profile() -> Profile:
     return Profile(
         name="dev",
         state_dir=state_dir,
-        pg_port=55432,
+        pg_port=15432,
         kafka_port=19092,
         kafka_controller_port=19093,
         service_ports=_ports_from(8000),
@@ -116,7 +116,7 @@ def test_profile() -> Profile:
     return Profile(
         name="test",
         state_dir=find_repo_root() / ".millbook" / f"test{suffix}",
-        pg_port=55442 + 100 * slot,
+        pg_port=15442 + 100 * slot,
         kafka_port=19192 + 100 * slot,
         kafka_controller_port=19193 + 100 * slot,
         service_ports=_ports_from(18000 + 100 * slot),
