@@ -234,8 +234,9 @@ async def test_export_streams_the_filtered_customers_and_imports_back(
     rich = {
         "name": 'Zoë, "Ñandú" & Co',
         "customer_code": "Z-1",
-        "company": "Zeta GmbH",
+        "company": '=HYPERLINK("http://x.example","Zeta")',
         "primary_email": "z@zeta.de",
+        "primary_phone": "+49 30 1234567",
         "billing_address": {**ADDRESS, "line2": "Suite 5", "state": "IL"},
         "shipping_address": ADDRESS,
         "credit_limit": "1234.5",
@@ -261,7 +262,11 @@ async def test_export_streams_the_filtered_customers_and_imports_back(
 
     enterprise = await caller.get("/v1/customers/export", params={"segment": "enterprise"})
     exported = enterprise.content
-    assert len(list(csv.reader(io.StringIO(enterprise.text)))) == 2
+    (header, zeta) = list(csv.reader(io.StringIO(enterprise.text)))
+    cells = dict(zip(header, zeta, strict=True))
+    # a spreadsheet shows these as text instead of running them
+    assert cells["company"] == '\'=HYPERLINK("http://x.example","Zeta")'
+    assert cells["primary_phone"] == "'+49 30 1234567"
 
     imported = await upload(other_tenant, exported)
     assert imported.json()["data"]["created"] == 1, imported.text

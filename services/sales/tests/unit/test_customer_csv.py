@@ -73,3 +73,34 @@ def test_a_customer_row_reads_back_as_the_same_body():
         "status": "active",
         "tags": ["a", "b"],
     }
+
+
+def test_text_a_spreadsheet_would_run_is_exported_as_text_and_imported_back():
+    customer = SimpleNamespace(
+        customer_code="-C-1",
+        name="=1+1",
+        company="@SUM(A1:A9)",
+        primary_email=None,
+        primary_phone="+47 22 00 00 00",
+        tax_number=None,
+        billing_address={"line1": "\t1 Main St", "country": "NO"},
+        shipping_address=None,
+        credit_limit=None,
+        payment_terms=None,
+        currency_code="NOK",
+        segment=None,
+        status="active",
+        tags=["-x", "y"],
+    )
+    row = customer_row(customer)
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t")) for cell in row)
+    assert row_body(COLUMNS, row) == {
+        "customer_code": "-C-1",
+        "name": "=1+1",
+        "company": "@SUM(A1:A9)",
+        "primary_phone": "+47 22 00 00 00",
+        "billing_address": {"line1": "1 Main St", "country": "NO"},
+        "currency_code": "NOK",
+        "status": "active",
+        "tags": ["-x", "y"],
+    }

@@ -3,6 +3,8 @@
 One column per customer field; addresses take one column per part, named with a dot
 (`billing_address.line1`, `billing_address.country`); `tags` are separated by `;`.
 An empty cell means "not given": the field takes its default, as in the JSON API.
+Text that a spreadsheet would run as a formula (`=HYPERLINK(...)`, a phone number's
+`+`) is exported behind an apostrophe and read back without it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from millbook_platform.csv_cells import cell_text, text_cell
 from millbook_platform.money import money_text
 
 TAG_SEPARATOR = ";"
@@ -69,7 +72,7 @@ def row_body(header: Sequence[str], cells: Sequence[str]) -> dict[str, Any]:
     """A data row as the body `POST /v1/customers` takes (empty cells left out)."""
     body: dict[str, Any] = {}
     for column, raw in zip(header, cells, strict=True):
-        value = raw.strip()
+        value = cell_text(raw.strip()).strip()
         if not value:
             continue
         if "." in column:
@@ -92,7 +95,7 @@ def customer_row(customer: Any) -> list[str]:
     values["credit_limit"] = _text(money_text(customer.credit_limit, customer.currency_code))
     for name in ("payment_terms", "currency_code", "segment", "status"):
         values[name] = _text(getattr(customer, name))
-    values["tags"] = TAG_SEPARATOR.join(customer.tags or [])
+    values["tags"] = text_cell(TAG_SEPARATOR.join(customer.tags or []))
     return [values[column] for column in COLUMNS]
 
 
@@ -101,4 +104,4 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
-    return str(value)
+    return text_cell(str(value))

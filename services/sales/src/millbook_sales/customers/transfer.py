@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from millbook_platform.csv_cells import csv_record, csv_records
 from millbook_platform.db import unit_of_work
 from millbook_platform.errors import ValidationFailed, field_error, validation_details
 from millbook_sales.customers import csv_format, repository
@@ -193,14 +194,9 @@ async def export_csv(
     sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID, filters: CustomerFilters
 ) -> AsyncIterator[bytes]:
     """The tenant's customers as CSV chunks, read in keyset batches: memory stays flat."""
-    yield _csv_line(csv_format.COLUMNS)
+    yield csv_record(csv_format.COLUMNS).encode()
     async with unit_of_work(sessions, tenant_id) as session:
         async for batch in repository.export_batches(session, tenant_id, filters, EXPORT_BATCH):
-            yield b"".join(_csv_line(csv_format.customer_row(customer)) for customer in batch)
+            rows = (csv_format.customer_row(customer) for customer in batch)
+            yield csv_records(rows).encode()
             session.expunge_all()  # keep the identity map from growing with the export
-
-
-def _csv_line(cells: Sequence[str]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue().encode("utf-8")
