@@ -6,11 +6,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 from millbook_billing.ledger.postings import Account, expense_account
-from millbook_platform.money import LinePrice, line_amounts, round_money
+from millbook_platform.money import LinePrice, line_amounts, minor_unit, round_money
 
 ZERO = Decimal(0)
 DEFAULT_PAYMENT_TERMS = "Net 30"
@@ -91,14 +91,51 @@ class LineIn:
     tax_rate: Decimal
     po_line_number: int | None
     expense_category: str | None
+    tax_amount: Decimal | None = None  # the tax printed on the supplier's document, if given
+
+
+# Tax rates are kept to 6 places: a rate derived from a printed tax (tax / net) reaches it
+# only to within half a step of the rate on the net.
+RATE_STEP = Decimal("0.000001")
+
+
+class PrintedTaxRefused(ValueError):
+    """A line's given tax amount that its net and tax rate cannot account for."""
 
 
 def line_totals(line: LineIn, currency: str) -> tuple[Decimal, Decimal, Decimal]:
-    """(subtotal, tax, total), half-up per line to the currency's minor unit."""
+    """(subtotal, tax, total), half-up per line to the currency's minor unit.
+
+    A line's `tax_amount` (the tax as the supplier's document prints it) is taken as the
+    tax instead of net x rate, once `check_printed_tax` accepts it.
+    """
     amounts = line_amounts(
         LinePrice(line.quantity, line.unit_price, tax_rate=line.tax_rate), currency
     )
-    return amounts.subtotal, amounts.tax_amount, amounts.total_amount
+    if line.tax_amount is None:
+        return amounts.subtotal, amounts.tax_amount, amounts.total_amount
+    check_printed_tax(line.tax_amount, amounts.subtotal, line, currency)
+    return amounts.subtotal, line.tax_amount, amounts.subtotal + line.tax_amount
+
+
+def printed_tax_tolerance(net: Decimal, quantity: Decimal, currency: str) -> Decimal:
+    """How far a printed tax may be from net x rate: one minor unit per unit billed (a
+    supplier may round the tax per unit or per line of their own) and half a step of a
+    6-place rate on the net (a rate derived from the printed tax)."""
+    per_unit = minor_unit(currency) * max(Decimal(1), quantity.to_integral_value(ROUND_CEILING))
+    return per_unit + net * RATE_STEP / 2
+
+
+def check_printed_tax(tax: Decimal, net: Decimal, line: LineIn, currency: str) -> None:
+    if tax < 0 or round_money(tax, currency) != tax:
+        raise PrintedTaxRefused(f"a tax amount is not negative, in {currency}'s minor unit")
+    tolerance = printed_tax_tolerance(net, line.quantity, currency)
+    if abs(tax - net * line.tax_rate) > tolerance:
+        expected = round_money(net * line.tax_rate, currency)
+        raise PrintedTaxRefused(
+            f"{tax} is not the tax of {net} at {line.tax_rate.normalize():f}"
+            f" (about {expected}, within {round_money(tolerance, currency)})"
+        )
 
 
 @dataclass(frozen=True)

@@ -114,15 +114,32 @@ def checked_rate(currency: str, base: str, rate: Decimal | None) -> Decimal:
 
 
 def line_in(line: BillLineIn | BillLine) -> LineIn:
+    """The line's pricing; a stored line carries the tax it was entered with."""
     return LineIn(
-        line.quantity, line.unit_price, line.tax_rate, line.po_line_number, line.expense_category
+        line.quantity,
+        line.unit_price,
+        line.tax_rate,
+        line.po_line_number,
+        line.expense_category,
+        line.tax_amount,
     )
+
+
+def line_totals(line: BillLineIn, currency: str, index: int) -> tuple[Decimal, Decimal, Decimal]:
+    """The line's (subtotal, tax, total); a tax amount it cannot carry is a 422 naming it."""
+    try:
+        return domain.line_totals(line_in(line), currency)
+    except domain.PrintedTaxRefused as exc:
+        raise ValidationFailed(
+            f"Line {index + 1}'s tax amount does not fit its net and tax rate.",
+            details=[field_error(f"line_items[{index}].tax_amount", str(exc))],
+        ) from exc
 
 
 def _set_totals(bill: Bill, lines: Sequence[BillLineIn]) -> None:
     subtotal = tax = total = ZERO
-    for line in lines:
-        line_subtotal, line_tax, line_total = domain.line_totals(line_in(line), bill.currency_code)
+    for index, line in enumerate(lines):
+        line_subtotal, line_tax, line_total = line_totals(line, bill.currency_code, index)
         subtotal, tax, total = subtotal + line_subtotal, tax + line_tax, total + line_total
     bill.subtotal, bill.tax_amount, bill.total_amount = subtotal, tax, total
     bill.balance_amount = total - bill.paid_amount
@@ -131,7 +148,7 @@ def _set_totals(bill: Bill, lines: Sequence[BillLineIn]) -> None:
 def bill_lines(bill: Bill, lines: Sequence[BillLineIn]) -> list[BillLine]:
     rows = []
     for number, line in enumerate(lines, start=1):
-        subtotal, tax, total = domain.line_totals(line_in(line), bill.currency_code)
+        subtotal, tax, total = line_totals(line, bill.currency_code, number - 1)
         rows.append(
             BillLine(
                 id=uuid.uuid4(),

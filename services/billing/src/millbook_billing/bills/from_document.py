@@ -122,6 +122,9 @@ def _bill_request(
                 "quantity": Decimal(1),
                 "unit_price": net,
                 "tax_rate": min(rate, Decimal(1)),
+                # The rate is kept to 6 places and cannot reach every cent of a large net:
+                # the line carries the document's own tax.
+                "tax_amount": tax,
                 "expense_category": body.expense_category,
             }
         ],

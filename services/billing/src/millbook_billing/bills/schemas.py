@@ -33,6 +33,7 @@ Quantity = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=4)]
 Price = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
 ExchangeRate = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=8)]
 TaxRate = Annotated[Decimal, Field(ge=0, le=1, decimal_places=6)]
+TaxAmount = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
 ExpenseCategory = Literal["office", "travel", "meals", "software", "marketing", "other"]
 
 
@@ -45,6 +46,14 @@ class BillLineIn(BaseModel):
     quantity: Quantity
     unit_price: Price
     tax_rate: TaxRate = Field(default=Decimal(0), description='A fraction: "0.10" is 10%.')
+    tax_amount: TaxAmount | None = Field(
+        default=None,
+        description=(
+            "The line's tax as the supplier's document prints it, instead of net x tax_rate;"
+            " it must be within one minor unit per unit billed (plus half a step of the"
+            " 6-place rate on the net) of net x tax_rate."
+        ),
+    )
     po_line_number: Annotated[int, Field(ge=1)] | None = None
     expense_category: ExpenseCategory | None = Field(
         default=None, description="Required on a line that is not against a PO line."

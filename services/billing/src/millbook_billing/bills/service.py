@@ -18,8 +18,15 @@ from millbook_billing.bills import domain, entry, events, repository
 from millbook_billing.bills.domain import BillStatus, IllegalStep
 from millbook_billing.bills.repository import BillFilters
 from millbook_billing.bills.schemas import BillCreate, BillPatch
-from millbook_billing.ledger.postings import DocumentRef, Fx, Party, bill_posted
-from millbook_billing.ledger.service import post_entry, reverse_entry
+from millbook_billing.ledger.postings import (
+    Account,
+    DocumentRef,
+    Fx,
+    OpenItem,
+    Party,
+    bill_posted,
+)
+from millbook_billing.ledger.service import carried_base, post_entry, reverse_entry
 from millbook_billing.matching import repository as matches
 from millbook_billing.matching.domain import MatchStatus
 from millbook_billing.matching.service import rematch_bill, rematch_purchase_order
@@ -54,11 +61,13 @@ class BillWithLines:
 
 @dataclass(frozen=True)
 class BillAllocationResult:
-    """What a supplier payment needs to post: the open item, who is owed, its fixed rate."""
+    """What a supplier payment needs to post: the open item, who is owed, its fixed rate,
+    and the bill's payable as it stood before this payment."""
 
     bill: DocumentRef
     supplier: Party
     fx: Fx
+    payable: OpenItem
 
 
 async def get_bill(
@@ -231,6 +240,9 @@ async def allocate_payment(
             f"Cannot allocate {amount} to bill {bill.internal_number}: {exc}.",
             details=[field_error("amount", str(exc))],
         ) from exc
+    fx = Fx(bill.currency_code, bill.base_currency, bill.exchange_rate)
+    carried = await carried_base(session, tenant_id, Account.ACCOUNTS_PAYABLE, bill.id)
+    payable = OpenItem(fx, bill.total_amount, bill.total_amount - bill.paid_amount, carried)
     bill.paid_amount = outcome.paid_amount
     bill.balance_amount = outcome.balance_amount
     bill.status = outcome.status
@@ -242,7 +254,8 @@ async def allocate_payment(
     return BillAllocationResult(
         bill=_document_ref(bill),
         supplier=Party("supplier", bill.supplier_id, bill.supplier_name),
-        fx=Fx(bill.currency_code, bill.base_currency, bill.exchange_rate),
+        fx=fx,
+        payable=payable,
     )
 
 

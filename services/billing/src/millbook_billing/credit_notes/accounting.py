@@ -14,6 +14,7 @@ from millbook_billing.ledger.postings import (
     DocumentRef,
     Fx,
     JournalDraft,
+    OpenItem,
     Party,
     PostingLine,
 )
@@ -30,15 +31,33 @@ def credit_note_entry(
     split: CreditSplit,
     placement: Placement,
     fx: Fx,
+    receivable: OpenItem | None = None,
 ) -> JournalDraft:
     """Sales + Tax Payable / Accounts Receivable (applied) + Customer Credits (the rest).
 
     The customer-credit part is converted on its own (`fx.to_base(rest)`), so applying or
-    refunding that credit later at the same rate clears Customer Credits to the cent; the
-    receivable takes what is left of the total.
+    refunding that credit later at the same rate clears Customer Credits to the cent.
+    Given the invoice's `receivable` (its open item before this credit), the applied part
+    is a piece of it, so a credit that settles the invoice clears its receivable in base
+    exactly and Sales takes the rounding; without it the receivable takes what is left of
+    the total.
     """
     if placement.applied + placement.customer_credit != split.total:
         raise ValueError("the placement must add up to the credit note's total")
+    if receivable is not None:
+        return postings.credit_note_issued(
+            credit_note=credit_note,
+            invoice=invoice,
+            customer=customer,
+            entry_date=entry_date,
+            net=split.net,
+            tax=split.tax,
+            total=split.total,
+            to_customer_credit=placement.applied == ZERO,
+            fx=fx,
+            receivable=receivable,
+            applied=placement.applied,
+        )
     draft = postings.credit_note_issued(
         credit_note=credit_note,
         invoice=invoice,

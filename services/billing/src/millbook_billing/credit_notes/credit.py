@@ -85,7 +85,7 @@ async def allocate_credit(
             # Out of Customer Credits at the rate the credit note booked it, off the
             # receivable at the invoice's: neither keeps a residue.
             fx=_fx(note, base),
-            invoice_fx=invoice_accounting.fx_of(item.invoice, base),
+            invoice_fx=item.receivable,
             application_id=row.id,
         )
         await ledger.post_entry(session, tenant_id, draft, actor=actor)

@@ -20,7 +20,7 @@ from millbook_billing.invoices.events import SOURCE
 from millbook_billing.invoices.schemas import InvoiceLineIn
 from millbook_billing.invoices.service import apply_amount
 from millbook_billing.ledger import service as ledger
-from millbook_billing.ledger.postings import DocumentRef
+from millbook_billing.ledger.postings import DocumentRef, OpenItem
 from millbook_billing.ledger.service import ensure_chart
 from millbook_billing.models import CreditNote, CreditNoteLine, DocumentCounter, Invoice
 from millbook_billing.settings.service import current_settings
@@ -102,13 +102,15 @@ async def issue_credit_note(
     note.customer_credit_amount = placement.customer_credit
     note.allocated_amount = ZERO
     note.refunded_amount = ZERO
+    base = await invoice_accounting.base_currency(session, tenant_id)
+    receivable = None
     if placement.applied > ZERO:
+        receivable = await invoice_accounting.open_item(session, invoice, base)
         await apply_amount(
             session, invoice, on=body.credit_date, credited=placement.applied, actor=actor
         )
     # The counter row stays locked until commit and every credit note of the tenant queues
     # on it: number last, leaving only what carries the number (entry, event) behind it.
-    base = await invoice_accounting.base_currency(session, tenant_id)
     await session.flush()  # every pending change (the invoice's event too), before the counter
     await ensure_chart(session, tenant_id)
     year = utcnow().year
@@ -117,7 +119,7 @@ async def issue_credit_note(
     session.add(note)
     session.add_all(lines)
     await session.flush()
-    await _post(session, note, invoice, split, placement, base, actor=actor)
+    await _post(session, note, invoice, split, placement, receivable, base, actor=actor)
     record_event(session, _issued(note), tenant_id=tenant_id, source=SOURCE, actor=actor)
     return CreditNoteWithLines(note, lines)
 
@@ -207,6 +209,7 @@ async def _post(
     invoice: Invoice,
     split: CreditSplit,
     placement: Placement,
+    receivable: OpenItem | None,
     base: str,
     *,
     actor: str | None,
@@ -219,6 +222,7 @@ async def _post(
         split=split,
         placement=placement,
         fx=invoice_accounting.fx_of(invoice, base),
+        receivable=receivable,
     )
     await ledger.post_entry(session, note.tenant_id, draft, actor=actor)
 

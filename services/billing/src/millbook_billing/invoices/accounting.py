@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.ledger import postings
 from millbook_billing.ledger import service as ledger
-from millbook_billing.ledger.postings import DocumentRef, Fx, Party
+from millbook_billing.ledger.postings import Account, DocumentRef, Fx, OpenItem, Party
 from millbook_billing.models import Invoice
 from millbook_billing.tenants import service as tenants
 from millbook_platform.errors import ValidationFailed, field_error
@@ -44,6 +44,14 @@ def fixed_rate(
 def fx_of(invoice: Invoice, base: str) -> Fx:
     assert invoice.exchange_rate is not None, "an issued invoice has its fixed rate"
     return Fx(invoice.currency_code, base, invoice.exchange_rate)
+
+
+async def open_item(session: AsyncSession, invoice: Invoice, base: str) -> OpenItem:
+    """The invoice's receivable as it stands: take it before a piece comes off the invoice."""
+    carried = await ledger.carried_base(
+        session, invoice.tenant_id, Account.ACCOUNTS_RECEIVABLE, invoice.id
+    )
+    return OpenItem(fx_of(invoice, base), invoice.total_amount, invoice.balance_amount, carried)
 
 
 def party_of(invoice: Invoice) -> Party:

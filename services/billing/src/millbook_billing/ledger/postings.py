@@ -4,14 +4,16 @@ Amounts arrive in the document's currency and are converted to the tenant's base
 currency at the document's fixed rate, each rounded half-up to the base minor unit.
 Whatever rounding leaves over goes to the revenue or expense side of the entry (Sales,
 Purchase Price Variance, the expense account, FX gain/loss), never to a balance that a
-customer or supplier owes, so receivables and payables clear to the cent.
+customer or supplier owes, so receivables and payables clear to the cent: a piece of an
+invoice or bill is cleared through its `OpenItem`, and the piece that settles it takes off
+exactly the base amount still carried for it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -85,6 +87,47 @@ class Fx:
 
     def to_base(self, amount: Decimal) -> Decimal:
         return round_money(amount * self.rate, self.base_currency)
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An invoice (bill) on AR (AP) just before a piece of it is settled.
+
+    `total` and `balance` (still open) are in the document's currency; `carried` is the
+    base amount AR (AP) still holds for it, on the account's normal side. A piece that
+    settles the whole balance clears exactly what is carried, so the item ends at zero in
+    base too; any other piece clears the change in the rounded base of what is settled
+    so far, so the pieces' roundings never drift more than one minor unit.
+    """
+
+    fx: Fx
+    total: Decimal
+    balance: Decimal
+    carried: Decimal
+
+    def base_of(self, amount: Decimal) -> Decimal:
+        """The base amount a piece of `amount` (document currency) takes off the item."""
+        if not ZERO < amount <= self.balance:
+            raise ValueError("a settled piece is positive and at most the open balance")
+        if amount == self.balance:
+            return self.carried
+        before = self.total - self.balance
+        return self.fx.to_base(before + amount) - self.fx.to_base(before)
+
+    def after(self, amount: Decimal) -> OpenItem:
+        """The item once a piece of `amount` is settled."""
+        return replace(
+            self, balance=self.balance - amount, carried=self.carried - self.base_of(amount)
+        )
+
+
+def piece_base(rate: Fx | OpenItem, amount: Decimal) -> Decimal:
+    """A piece of an open item in base: from its OpenItem, or at a bare rate when unknown."""
+    return rate.base_of(amount) if isinstance(rate, OpenItem) else rate.to_base(amount)
+
+
+def _fx_of(rate: Fx | OpenItem) -> Fx:
+    return rate.fx if isinstance(rate, OpenItem) else rate
 
 
 @dataclass(frozen=True)
@@ -195,6 +238,11 @@ def _same_base(fx: Fx, others: Sequence[Fx]) -> None:
             raise ValueError("an allocation is in the payment's currency")
 
 
+# An open item settled by a payment: the document, the piece (its currency), and its rate
+# or, better, its OpenItem.
+Allocation = tuple[DocumentRef, Decimal, Fx | OpenItem]
+
+
 def _label(ref: DocumentRef) -> str:
     return ref.number or str(ref.document_id)
 
@@ -232,15 +280,28 @@ def credit_note_issued(
     total: Decimal,
     to_customer_credit: bool,
     fx: Fx,
+    receivable: OpenItem | None = None,
+    applied: Decimal | None = None,
 ) -> JournalDraft:
-    """Sales (net) + Tax Payable (tax) / the invoice's receivable, or Customer Credits."""
+    """Sales (net) + Tax Payable (tax) / the invoice's receivable, or Customer Credits.
+
+    With `applied` (and the invoice's `receivable` before it), that much of the total
+    comes off the invoice's receivable as a piece of its open item and the rest becomes
+    Customer Credits; Sales takes the rounding, so the receivable clears to the cent.
+    """
     _not_negative(net=net, tax=tax)
     _adds_up(net, tax, total)
+    if applied is None:
+        applied = ZERO if to_customer_credit else total
+    if not ZERO <= applied <= total:
+        raise ValueError("the applied part is within the credit note's total")
     book = _Builder(fx.base_currency)
-    if to_customer_credit:
-        book.add(Account.CUSTOMER_CREDITS, -fx.to_base(total), party=customer, document=credit_note)
-    else:
-        book.add(Account.ACCOUNTS_RECEIVABLE, -fx.to_base(total), party=customer, document=invoice)
+    if applied > ZERO:
+        cleared = piece_base(receivable or fx, applied)
+        book.add(Account.ACCOUNTS_RECEIVABLE, -cleared, party=customer, document=invoice)
+    if total > applied:
+        rest = fx.to_base(total - applied)
+        book.add(Account.CUSTOMER_CREDITS, -rest, party=customer, document=credit_note)
     book.add(Account.TAX_PAYABLE, fx.to_base(tax), document=credit_note)
     book.add(Account.SALES, book.residue(), document=credit_note)
     memo = f"Credit note {_label(credit_note)} on invoice {_label(invoice)}"
@@ -253,20 +314,21 @@ def _settle(
     account: Account,
     sign: int,
     party: Party,
-    allocations: Sequence[tuple[DocumentRef, Decimal, Fx]],
+    allocations: Sequence[Allocation],
     fx: Fx,
 ) -> Decimal:
     """Clear each allocated open item at its own rate; return the allocated total.
 
-    `sign` is -1 to credit the items (receivables), +1 to debit them (payables).
+    `sign` is -1 to credit the items (receivables), +1 to debit them (payables). An
+    allocation given with its OpenItem clears what the item carries when it settles it.
     """
-    _same_base(fx, [alloc_fx for _, _, alloc_fx in allocations])
+    _same_base(fx, [_fx_of(rate) for _, _, rate in allocations])
     allocated = ZERO
-    for document, amount, alloc_fx in allocations:
+    for document, amount, rate in allocations:
         if amount <= 0:
             raise ValueError("an allocation is positive")
         allocated += amount
-        book.add(account, sign * alloc_fx.to_base(amount), party=party, document=document)
+        book.add(account, sign * piece_base(rate, amount), party=party, document=document)
     return allocated
 
 
@@ -276,7 +338,7 @@ def customer_receipt(
     customer: Party,
     entry_date: date,
     amount: Decimal,
-    allocations: Sequence[tuple[DocumentRef, Decimal, Fx]],
+    allocations: Sequence[Allocation],
     fx: Fx,
 ) -> JournalDraft:
     """Cash / AR per allocation at the invoice's rate; the rest to Customer Credits.
@@ -316,22 +378,23 @@ def customer_credit_applied(
     amount: Decimal,
     fx: Fx,
     application_id: uuid.UUID | None = None,
-    invoice_fx: Fx | None = None,
+    invoice_fx: Fx | OpenItem | None = None,
 ) -> JournalDraft:
     """Customer Credits (at the credit's rate `fx`) / the invoice's receivable.
 
-    With `invoice_fx` the receivable clears at the invoice's own rate and the
-    difference is an FX gain or loss; without it both sides use `fx`. One entry per
+    With `invoice_fx` the receivable clears at the invoice's own rate (as a piece of its
+    OpenItem when given) and the difference is an FX gain or loss; without it both
+    sides use `fx`. One entry per
     application: `application_id` when the caller has one, else derived from the
     (source, invoice) pair.
     """
     if amount <= 0:
         raise ValueError("an applied credit is positive")
     if invoice_fx is not None:
-        _same_base(fx, [invoice_fx])
+        _same_base(fx, [_fx_of(invoice_fx)])
     book = _Builder(fx.base_currency)
     book.add(Account.CUSTOMER_CREDITS, fx.to_base(amount), party=customer, document=source)
-    receivable = (invoice_fx or fx).to_base(amount)
+    receivable = piece_base(invoice_fx or fx, amount)
     book.add(Account.ACCOUNTS_RECEIVABLE, -receivable, party=customer, document=invoice)
     book.add(Account.FX_GAIN_LOSS, book.residue(), document=invoice)
     source_id = application_id or uuid.uuid5(
@@ -362,7 +425,7 @@ def supplier_payment(
     supplier: Party,
     entry_date: date,
     amount: Decimal,
-    allocations: Sequence[tuple[DocumentRef, Decimal, Fx]],
+    allocations: Sequence[Allocation],
     fx: Fx,
 ) -> JournalDraft:
     """Accounts Payable per allocated bill (at its rate) / Cash (at the payment's rate).

@@ -117,6 +117,20 @@ def _line_rows(
     ]
 
 
+async def document_balance(
+    session: AsyncSession, tenant_id: uuid.UUID, account_code: str, document_id: uuid.UUID
+) -> Decimal:
+    """Debits minus credits posted to one account for one open document (an invoice, a bill)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
+            JournalLine.tenant_id == tenant_id,
+            JournalLine.document_id == document_id,
+            JournalLine.account_code == account_code,
+        )
+    )
+    return Decimal(total or 0)
+
+
 async def lines_of(session: AsyncSession, entry_ids: Sequence[uuid.UUID]) -> list[JournalLine]:
     if not entry_ids:
         return []

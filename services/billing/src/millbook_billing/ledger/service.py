@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,6 +95,15 @@ async def reverse_entry(
     lines = await repository.lines_of(session, [original.id])
     draft = reversal_draft(original, lines, reversal_source_type, entry_date)
     return await _post_once(session, tenant_id, draft, actor=actor, reverses_entry_id=original.id)
+
+
+async def carried_base(
+    session: AsyncSession, tenant_id: uuid.UUID, account: Account, document_id: uuid.UUID
+) -> Decimal:
+    """What an AR or AP account still holds for one document, in base, on its normal side
+    (a receivable's debit, a payable's credit)."""
+    balance = await repository.document_balance(session, tenant_id, account.value, document_id)
+    return -balance if account is Account.ACCOUNTS_PAYABLE else balance
 
 
 def reversal_draft(

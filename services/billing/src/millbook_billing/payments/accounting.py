@@ -10,7 +10,7 @@ from millbook_billing.invoices import accounting as invoice_accounting
 from millbook_billing.ledger import postings
 from millbook_billing.ledger import service as ledger
 from millbook_billing.ledger.postings import DocumentRef, Fx, Party
-from millbook_billing.models import Invoice, Payment, PaymentAllocation
+from millbook_billing.models import Payment, PaymentAllocation
 from millbook_billing.payments.domain import InvoiceAllocation
 
 
@@ -46,7 +46,7 @@ async def post_receipt(
             (
                 invoice_accounting.ref_of(item.invoice),
                 item.amount,
-                invoice_accounting.fx_of(item.invoice, base),
+                item.receivable,
             )
             for item in allocated
         ],
@@ -59,22 +59,22 @@ async def post_credit_applied(
     session: AsyncSession,
     payment: Payment,
     allocation: PaymentAllocation,
-    invoice: Invoice,
+    item: InvoiceAllocation,
     base: str,
     *,
     actor: str | None,
 ) -> None:
     draft = postings.customer_credit_applied(
         source=ref_of(payment),
-        invoice=invoice_accounting.ref_of(invoice),
-        customer=invoice_accounting.party_of(invoice),
+        invoice=invoice_accounting.ref_of(item.invoice),
+        customer=invoice_accounting.party_of(item.invoice),
         entry_date=allocation.allocated_on,
         amount=allocation.amount,
         # The credit leaves Customer Credits at the rate it came in (the receipt's) and the
         # receivable clears at the invoice's, so neither keeps a residue; the difference
         # is an FX gain or loss.
         fx=fx_of(payment, base),
-        invoice_fx=invoice_accounting.fx_of(invoice, base),
+        invoice_fx=item.receivable,
         application_id=allocation.id,
     )
     await ledger.post_entry(session, payment.tenant_id, draft, actor=actor)

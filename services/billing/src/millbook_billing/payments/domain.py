@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from millbook_billing.ledger.postings import OpenItem
 from millbook_billing.models import Invoice, Payment
 
 
@@ -14,6 +15,7 @@ class InvoiceAllocation:
 
     invoice: Invoice
     amount: Decimal
+    receivable: OpenItem  # the invoice's open item before this allocation
 
 
 def unapplied(payment: Payment) -> Decimal:

@@ -167,7 +167,7 @@ async def allocate_credit(
     base = await invoice_accounting.base_currency(session, tenant_id)
     left = unapplied(payment) + sum((row.amount for row in rows), ZERO)
     for row, item in zip(rows, allocated, strict=True):
-        await accounting.post_credit_applied(session, payment, row, item.invoice, base, actor=actor)
+        await accounting.post_credit_applied(session, payment, row, item, base, actor=actor)
         left -= row.amount
         event = events.credit_applied(
             source_type="payment",
@@ -300,9 +300,11 @@ async def validated_allocations(
     currency_code: str,
     allocations: Sequence[AllocationIn],
 ) -> list[InvoiceAllocation]:
-    """Lock the invoices (in id order) and check every allocation before anything is written."""
+    """Lock the invoices (in id order) and check every allocation before anything is written;
+    each comes with its invoice's open item, taken before anything is settled."""
     ids = [item.invoice_id for item in allocations if item.invoice_id is not None]
     locked = await invoices.lock_many(session, tenant_id, ids)
+    base = await invoice_accounting.base_currency(session, tenant_id)
     problems = []
     result = []
     for i, item in enumerate(allocations):
@@ -312,7 +314,8 @@ async def validated_allocations(
         if problem is not None:
             problems.append(field_error(f"allocations[{i}].{problem[0]}", problem[1]))
         elif invoice is not None:
-            result.append(InvoiceAllocation(invoice, item.amount))
+            receivable = await invoice_accounting.open_item(session, invoice, base)
+            result.append(InvoiceAllocation(invoice, item.amount, receivable))
     if any(p["message"] == "no such invoice" for p in problems):
         raise NotFound("An allocated invoice does not exist.", details=problems)
     if problems:

@@ -77,7 +77,7 @@ async def pay_supplier(
         entry_date=payment.payment_date,
         amount=payment.amount,
         allocations=[
-            (result.bill, item.amount, result.fx)
+            (result.bill, item.amount, result.payable)
             for item, result in zip(body.allocations, settled, strict=True)
         ],
         fx=accounting.fx_of(payment, base),
