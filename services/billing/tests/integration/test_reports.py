@@ -173,7 +173,7 @@ async def test_receivables_aging_moves_with_the_report_date(caller: Caller, book
     after_partial = await report(caller, "accounts-receivable-aging", as_of_date="2026-02-16")
     assert after_partial["summary"]["days_30"] == "500.00"  # 7 days past due
     assert after_partial["summary"]["current"] == "550.00"
-    end = await report(caller, "accounts-receivable-aging", as_of_date="2026-03-31")
+    end = await report(caller, "accounts-receivable-aging", as_of_date="2026-03-31", detail="items")
     assert end["summary"]["days_60"] == end["summary"]["total"] == "500.00"  # 50 days
     [acme] = end["details"]
     assert (acme["customer_id"], acme["customer_name"]) == (str(books.acme.party_id), "Acme")
@@ -183,6 +183,41 @@ async def test_receivables_aging_moves_with_the_report_date(caller: Caller, book
     assert document["open_amount"] == "500.00"
     far = await report(caller, "accounts-receivable-aging", as_of_date="2026-06-30")
     assert far["summary"]["days_90_plus"] == "500.00"
+
+
+async def test_aging_of_party_totals_only_agrees_with_the_full_report(
+    caller: Caller, books: Books
+) -> None:
+    items = await report(caller, "accounts-receivable-aging", as_of_date="2026-02-16")
+    parties = await report(
+        caller, "accounts-receivable-aging", as_of_date="2026-02-16", detail="parties"
+    )
+    assert [d.pop("documents") for d in parties["details"]] == [None, None]
+    documents = [[x["document_number"] for x in d.pop("documents")] for d in items["details"]]
+    assert documents == [["INV-2026-0001"], ["INV-2026-0002"]]  # documents by default
+    assert parties == items  # the same party totals, summed by the database or here
+    assert [(d["customer_name"], d["days_30"], d["current"]) for d in parties["details"]] == [
+        ("Acme", "500.00", "0.00"),
+        ("Bolt", "0.00", "550.00"),
+    ]
+    wrong = await caller.get(
+        "/v1/reports/accounts-receivable-aging", params={"detail": "everything"}
+    )
+    assert wrong.status_code == 422
+    assert error_of(wrong)["details"][0]["field"] == "detail"
+
+
+async def test_aging_csv_of_party_totals(caller: Caller, books: Books) -> None:
+    exported = await caller.get(
+        "/v1/reports/accounts-payable-aging",
+        params={"as_of_date": "2026-05-10", "format": "csv", "detail": "parties"},
+    )
+    assert exported.status_code == 200
+    header, steel = rows_of(exported.text)
+    assert header == ["party_id", "party_name", "current", "days_30", "days_60", "days_90",
+                      "days_90_plus", "total"]  # fmt: skip
+    assert uuid.UUID(steel[0])
+    assert steel[1:] == ["Steel Co", "0.00", "0.00", "600.00", "0.00", "0.00", "600.00"]
 
 
 async def test_receivables_aging_for_one_customer(caller: Caller, books: Books) -> None:

@@ -33,7 +33,9 @@ async def test_paying_an_invoice_moves_its_aging_and_the_books_stay_balanced(app
         caller, customer, "1000.00", invoice_date="2026-01-10", due_date="2026-02-09"
     )
     assert invoice["total_amount"] == "1100.00"
-    aging = await report(caller, "accounts-receivable-aging", as_of_date="2026-02-01")
+    aging = await report(
+        caller, "accounts-receivable-aging", as_of_date="2026-02-01", detail="items"
+    )
     assert aging["summary"]["current"] == "1100.00"
     assert aging["details"][0]["documents"][0]["document_number"] == invoice["invoice_number"]
 

@@ -6,12 +6,23 @@ import csv
 import io
 import random
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from millbook_billing.reports.aging import OpenItem, aging, bucket_of, days_past_due
+from millbook_billing.reports.aging import (
+    BUCKET_LIMITS,
+    BUCKETS,
+    OPEN_ENDED,
+    OpenItem,
+    PartyBuckets,
+    aging,
+    bucket_of,
+    days_past_due,
+    party_aging,
+    party_name,
+)
 from millbook_billing.reports.domain import (
     CURRENT_EARNINGS,
     AccountTotals,
@@ -195,6 +206,52 @@ def test_the_same_items_age_as_the_report_date_moves() -> None:
     assert aging(items, date(2026, 5, 31)).summary["current"] == D(80)
     assert aging(items, date(2026, 7, 1)).summary["days_30"] == D(80)
     assert aging(items, date(2026, 9, 15)).summary["days_90_plus"] == D(80)
+
+
+def test_bucket_limits_rise_and_name_every_bucket_but_the_open_ended_last() -> None:
+    limits = [limit for _, limit in BUCKET_LIMITS]
+    assert limits == sorted(set(limits))
+    assert (*(name for name, _ in BUCKET_LIMITS), OPEN_ENDED) == BUCKETS
+    assert [bucket_of(limit) for limit in limits] == list(BUCKETS[:-1])
+    assert bucket_of(limits[-1] + 1) == OPEN_ENDED
+
+
+def test_a_party_shows_under_its_greatest_name_by_code_point() -> None:
+    assert party_name(["Zephyr", None, "zephyr", "Zephyr Ltd"]) == "zephyr"
+    assert party_name([None]) is None
+    zephyr = uuid.uuid4()
+    report = aging(
+        [item(zephyr, "Zephyr", date(2026, 6, 1), "1"), item(zephyr, "zephyr", None, "2")], AS_OF
+    )
+    assert [(p.party_name, p.total) for p in report.parties] == [("zephyr", D(3))]
+
+
+def test_party_totals_give_the_report_the_items_behind_them_give() -> None:
+    rng = random.Random(7)
+    parties = [(uuid.uuid4(), name) for name in ("acme", "Bolt", "Acme Two", "zed")] + [
+        (None, None)
+    ]
+    items = [
+        OpenItem(
+            *rng.choice(parties), "invoice", uuid.uuid4(), f"INV-{n}",
+            rng.choice([None, date(2026, 1, 1) + timedelta(rng.randrange(300))]),
+            D(rng.randrange(-5_000, 50_000)) / 100,
+        )
+        for n in range(300)
+    ]  # fmt: skip
+    for as_of in (date(2025, 12, 1), date(2026, 3, 31), AS_OF, date(2027, 1, 1)):
+        full = aging(items, as_of)
+        sums = [PartyBuckets(p.party_id, p.party_name, dict(p.buckets)) for p in full.parties]
+        rng.shuffle(sums)  # the database returns them in no order
+        summed = party_aging(sums, as_of)
+        assert summed.with_documents is False
+        assert [
+            (p.party_id, p.party_name, p.buckets, p.total, p.documents) for p in summed.parties
+        ] == [(p.party_id, p.party_name, p.buckets, p.total, ()) for p in full.parties]
+        assert (summed.summary, summed.total) == (full.summary, full.total)
+    assert [p.party_name for p in full.parties] == [None, "acme", "Acme Two", "Bolt", "zed"]
+    missing = party_aging([PartyBuckets(None, "Lone", {"days_60": D(5)})], AS_OF).parties[0]
+    assert (missing.buckets["current"], missing.total) == (D(0), D(5))
 
 
 def parse(lines: list[str]) -> list[list[str]]:

@@ -6,20 +6,28 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Date, Select, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from millbook_billing.ledger.postings import Account
 from millbook_billing.models.ledger import JournalEntry, JournalLine, LedgerAccount
-from millbook_billing.reports.aging import OpenItem
+from millbook_billing.reports.aging import (
+    BUCKET_LIMITS,
+    BUCKETS,
+    OPEN_ENDED,
+    OpenItem,
+    PartyBuckets,
+)
 from millbook_billing.reports.domain import AccountTotals, CashMovement, PeriodTotals
 
 OpenItemsSelect = Select[
     uuid.UUID | None, str | None, str | None, uuid.UUID | None, str | None, date | None, Decimal
 ]
+PartyBucketsSelect = Select[*tuple[Any, ...]]
+AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
 
 
 def _joined_accounts(tenant_id: uuid.UUID) -> Any:
@@ -120,25 +128,28 @@ async def cash_movements(
     return [CashMovement(*row) for row in rows]
 
 
-def open_items_query(
-    tenant_id: uuid.UUID, account: Account, *, as_of: date, party_id: uuid.UUID | None
-) -> OpenItemsSelect:
-    """Per document, the open balance of an AR (debit-normal) or AP (credit-normal) account.
-
-    Unordered, so PostgreSQL may hash-aggregate; the report math orders what it shows.
-    """
-    signed = JournalLine.debit - JournalLine.credit
+def _signed(account: Account) -> ColumnElement[Decimal]:
+    """A line's amount on the account's normal side: AR is debit-normal, AP credit-normal."""
     if account is Account.ACCOUNTS_PAYABLE:
-        signed = JournalLine.credit - JournalLine.debit
-    statement = select(
-        JournalLine.party_id,
-        func.max(JournalLine.party_name),
-        func.max(JournalLine.document_type),
-        JournalLine.document_id,
-        func.max(JournalLine.document_number),
-        func.max(JournalLine.due_date),
-        func.sum(signed),
-    ).where(
+        return JournalLine.credit - JournalLine.debit
+    return JournalLine.debit - JournalLine.credit
+
+
+def _party_name() -> ColumnElement[str | None]:
+    """`aging.party_name` in SQL: code point order, whatever the database's collation."""
+    return func.max(JournalLine.party_name.collate("C"))
+
+
+def _open_documents(
+    statement: AnySelect,
+    tenant_id: uuid.UUID,
+    account: Account,
+    *,
+    as_of: date,
+    party_id: uuid.UUID | None,
+) -> AnySelect:
+    """Group the account's lines up to `as_of` per document, keeping those still open."""
+    statement = statement.where(
         JournalLine.tenant_id == tenant_id,
         JournalLine.account_code == account.value,
         JournalLine.entry_date <= as_of,
@@ -146,8 +157,86 @@ def open_items_query(
     if party_id is not None:
         statement = statement.where(JournalLine.party_id == party_id)
     return statement.group_by(JournalLine.party_id, JournalLine.document_id).having(
-        func.sum(signed) != 0
+        func.sum(_signed(account)) != 0
     )
+
+
+def open_items_query(
+    tenant_id: uuid.UUID, account: Account, *, as_of: date, party_id: uuid.UUID | None
+) -> OpenItemsSelect:
+    """Per document, the open balance of an AR (debit-normal) or AP (credit-normal) account.
+
+    Unordered, so PostgreSQL may hash-aggregate; the report math orders what it shows.
+    """
+    statement = select(
+        JournalLine.party_id,
+        _party_name(),
+        func.max(JournalLine.document_type),
+        JournalLine.document_id,
+        func.max(JournalLine.document_number),
+        func.max(JournalLine.due_date),
+        func.sum(_signed(account)),
+    )
+    return _open_documents(statement, tenant_id, account, as_of=as_of, party_id=party_id)
+
+
+def days_past_due_sql(as_of: date, due_date: ColumnElement[Any]) -> ColumnElement[int]:
+    """`aging.days_past_due` in SQL: days since the due date, 0 if not yet due or none."""
+    return func.greatest(func.coalesce(literal(as_of, Date) - due_date, 0), 0)
+
+
+def bucket_sql(days: ColumnElement[int]) -> ColumnElement[str]:
+    """`aging.bucket_of` in SQL, built from the same `BUCKET_LIMITS`."""
+    return case(
+        *((days <= limit, literal(name)) for name, limit in BUCKET_LIMITS),
+        else_=literal(OPEN_ENDED),
+    )
+
+
+def party_buckets_query(
+    tenant_id: uuid.UUID, account: Account, *, as_of: date, party_id: uuid.UUID | None
+) -> PartyBucketsSelect:
+    """Per party, its open documents' balances summed per aging bucket at `as_of`.
+
+    The documents are the ones `open_items_query` lists; only a row per party (with a
+    column per bucket, in `BUCKETS` order) leaves the database.
+    """
+    due_date = func.max(JournalLine.due_date)
+    documents = _open_documents(
+        select(
+            JournalLine.party_id.label("party_id"),
+            _party_name().label("party_name"),
+            bucket_sql(days_past_due_sql(as_of, due_date)).label("bucket"),
+            func.sum(_signed(account)).label("amount"),
+        ),
+        tenant_id,
+        account,
+        as_of=as_of,
+        party_id=party_id,
+    ).subquery("open_documents")
+    sums = (
+        func.coalesce(func.sum(documents.c.amount).filter(documents.c.bucket == name), 0).label(
+            name
+        )
+        for name in BUCKETS
+    )
+    return select(
+        documents.c.party_id, func.max(documents.c.party_name.collate("C")), *sums
+    ).group_by(documents.c.party_id)
+
+
+async def party_buckets(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    account: Account,
+    *,
+    as_of: date,
+    party_id: uuid.UUID | None,
+) -> list[PartyBuckets]:
+    rows = await session.execute(
+        party_buckets_query(tenant_id, account, as_of=as_of, party_id=party_id)
+    )
+    return [PartyBuckets(row[0], row[1], dict(zip(BUCKETS, row[2:], strict=True))) for row in rows]
 
 
 async def open_items(
@@ -174,7 +263,7 @@ async def stream_open_items(
 ) -> AsyncIterator[OpenItem]:
     """The same rows through a server-side cursor, a batch at a time (constant memory)."""
     statement = open_items_query(tenant_id, account, as_of=as_of, party_id=party_id).order_by(
-        func.max(JournalLine.party_name), JournalLine.party_id, func.max(JournalLine.due_date)
+        _party_name(), JournalLine.party_id, func.max(JournalLine.due_date)
     )
     result = await session.stream(statement.execution_options(yield_per=1000))
     async for row in result:

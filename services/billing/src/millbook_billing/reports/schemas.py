@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from millbook_billing.reports import aging, domain
 from millbook_platform.money import money_text
@@ -240,7 +240,9 @@ class AgingDocument(BaseModel):
 
 
 class AgingDetail(AgingBuckets):
-    documents: list[AgingDocument]
+    documents: list[AgingDocument] | None = Field(
+        None, description="Each open document, with `?detail=items`; null otherwise"
+    )
 
 
 class ReceivablesDetail(AgingDetail):
@@ -269,7 +271,9 @@ class AgingReport(BaseModel):
                     f"{party}_id": p.party_id,
                     f"{party}_name": p.party_name,
                     **AgingBuckets.of(p.buckets, p.total, currency).model_dump(),
-                    "documents": [_document(d, currency) for d in p.documents],
+                    "documents": [_document(d, currency) for d in p.documents]
+                    if report.with_documents
+                    else None,
                 }
             )
             for p in report.parties

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,6 +15,13 @@ from millbook_platform.db import unit_of_work
 from millbook_platform.errors import ValidationFailed, field_error
 
 AGED_ACCOUNTS = {"receivable": Account.ACCOUNTS_RECEIVABLE, "payable": Account.ACCOUNTS_PAYABLE}
+
+
+class AgingDetail(StrEnum):
+    """How far down an aging report goes: party totals per bucket, or also each document."""
+
+    PARTIES = "parties"
+    ITEMS = "items"
 
 
 async def trial_balance(
@@ -65,12 +73,23 @@ async def aging_report(
     kind: str,
     as_of: date,
     party_id: uuid.UUID | None = None,
+    detail: AgingDetail = AgingDetail.ITEMS,
 ) -> aging.Aging:
-    """`kind` is `receivable` (AR aging) or `payable` (AP aging)."""
-    items = await repository.open_items(
-        session, tenant_id, AGED_ACCOUNTS[kind], as_of=as_of, party_id=party_id
+    """`kind` is `receivable` (AR aging) or `payable` (AP aging).
+
+    With `parties` the database sums each party's open documents per bucket, so only a
+    row per party crosses the wire; `items` reads every open document and ages it here.
+    """
+    account = AGED_ACCOUNTS[kind]
+    if detail is AgingDetail.ITEMS:
+        items = await repository.open_items(
+            session, tenant_id, account, as_of=as_of, party_id=party_id
+        )
+        return aging.aging(items, as_of)
+    rows = await repository.party_buckets(
+        session, tenant_id, account, as_of=as_of, party_id=party_id
     )
-    return aging.aging(items, as_of)
+    return aging.party_aging(rows, as_of)
 
 
 async def aging_csv(
