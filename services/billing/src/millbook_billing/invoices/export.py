@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from millbook_billing.invoices import repository
 from millbook_billing.invoices.repository import InvoiceFilters
+from millbook_platform.csv_cells import csv_records, text_cell
 from millbook_platform.db import unit_of_work
 from millbook_platform.money import money_text
 
@@ -34,7 +33,6 @@ HEADER = (
     "balance_amount",
 )
 BATCH = 1000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def row_of(values: Sequence[Any]) -> list[str]:
@@ -46,18 +44,14 @@ def row_of(values: Sequence[Any]) -> list[str]:
         _date(invoice_date),
         _date(due_date),
         str(customer_id),
-        _text(customer_name),
+        text_cell(customer_name),
         status,
         currency,
         *(money_text(amount, currency) or "" for amount in amounts),
     ]
 
 
-def csv_chunk(rows: Iterable[Sequence[str]]) -> str:
-    """RFC 4180 records (CRLF) for a batch of rows."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()
+csv_chunk = csv_records  # RFC 4180 records (CRLF) for a batch of rows
 
 
 async def csv_stream(
@@ -80,10 +74,3 @@ async def csv_stream(
 
 def _date(value: date | None) -> str:
     return value.isoformat() if value else ""
-
-
-def _text(value: str | None) -> str:
-    """Text as data: a spreadsheet must not run a name that looks like a formula."""
-    if not value:
-        return ""
-    return "'" + value if value.startswith(_FORMULA_START) else value

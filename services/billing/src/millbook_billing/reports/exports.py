@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
@@ -15,16 +13,13 @@ from millbook_billing.reports.domain import (
     ProfitLoss,
     TrialBalance,
 )
+from millbook_platform.csv_cells import csv_record, text_cell
 from millbook_platform.money import money_text
 
 Row = Sequence[str]
 
 
-def csv_line(row: Row) -> str:
-    """One CSV record (RFC 4180 quoting, CRLF)."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(row)
-    return buffer.getvalue()
+csv_line = csv_record  # one RFC 4180 record, CRLF
 
 
 def csv_lines(rows: Iterable[Row]) -> Iterator[str]:
@@ -33,17 +28,6 @@ def csv_lines(rows: Iterable[Row]) -> Iterator[str]:
 
 def _m(amount: Decimal, currency: str) -> str:
     return money_text(amount, currency) or ""
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _t(value: str | None) -> str:
-    """Text a person or another service chose (a party's name, a document number): one
-    that a spreadsheet would run as a formula is kept as text with a leading apostrophe
-    (OWASP "CSV injection"). Amounts never pass here, so a negative amount stays a number."""
-    text = value or ""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def trial_balance_rows(report: TrialBalance, currency: str) -> Iterator[Row]:
@@ -120,10 +104,10 @@ def aged_item_row(aged: AgedItem, currency: str) -> Row:
     item = aged.item
     return (
         str(item.party_id or ""),
-        _t(item.party_name),
+        text_cell(item.party_name),
         item.document_type or "",
         str(item.document_id or ""),
-        _t(item.document_number),
+        text_cell(item.document_number),
         item.due_date.isoformat() if item.due_date else "",
         str(aged.days_past_due),
         aged.bucket,
@@ -138,7 +122,7 @@ def aging_summary_rows(report: Aging, currency: str) -> Iterator[Row]:
         buckets = (_m(party.buckets[b], currency) for b in BUCKETS)
         yield (
             str(party.party_id or ""),
-            _t(party.party_name),
+            text_cell(party.party_name),
             *buckets,
             _m(party.total, currency),
         )
