@@ -21,6 +21,7 @@ from millbook_billing.purchase_orders.consumer import purchasing_consumer
 from millbook_billing.recurring.generator import recurring_job
 from millbook_billing.recurring.router import router as recurring_router
 from millbook_billing.reports.router import router as reports_router
+from millbook_billing.settings.exchange_rates.router import router as exchange_rates_router
 from millbook_billing.settings.router import router as billing_settings_router
 from millbook_billing.tenants.consumer import organizations_consumer
 from millbook_platform.app import ServiceSpec, create_app
@@ -45,6 +46,7 @@ def build_app(settings: Settings) -> FastAPI:
                 invoices_router,
                 payments_router,
                 billing_settings_router,
+                exchange_rates_router,
                 credit_notes_router,
                 recurring_router,
                 bills_router,

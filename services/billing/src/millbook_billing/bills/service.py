@@ -322,13 +322,17 @@ async def _post_bill(
     *,
     actor: str | None,
 ) -> None:
-    """GRNI at PO price + price variance + expenses + input tax / accounts payable."""
+    """GRNI at what its receipts booked + FX difference + price variance + expenses + input
+    tax / accounts payable."""
     po_prices = {}
+    grni_cleared = None
     if bill.purchase_order_id is not None:
         po_lines = await purchase_orders.lines_of(session, tenant_id, bill.purchase_order_id)
         po_prices = {line.line_number: line.unit_price for line in po_lines}
-        # Foreign-currency receipts wait for a rate: this bill's, so GRNI clears evenly.
-        await receipts.post_waiting_receipts(session, tenant_id, bill.purchase_order_id, fx)
+        # Receipts still waiting for a rate post at this bill's; GRNI then clears at what
+        # every receipt booked.
+        await receipts.post_waiting_receipts(session, tenant_id, bill, fx)
+        grni_cleared = await receipts.clear_for_bill(session, tenant_id, bill, lines, po_prices, fx)
     split = domain.posting_split(
         [entry.line_in(line) for line in lines], po_prices, bill.currency_code
     )
@@ -342,6 +346,7 @@ async def _post_bill(
         tax=split.tax,
         total=split.total,
         fx=fx,
+        grni_cleared=grni_cleared,
     )
     await post_entry(session, tenant_id, draft, actor=actor)
 

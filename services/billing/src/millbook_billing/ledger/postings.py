@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Self
 
 from millbook_platform.money import round_money
 
@@ -114,11 +115,27 @@ class OpenItem:
         before = self.total - self.balance
         return self.fx.to_base(before + amount) - self.fx.to_base(before)
 
-    def after(self, amount: Decimal) -> OpenItem:
+    def after(self, amount: Decimal) -> Self:
         """The item once a piece of `amount` is settled."""
         return replace(
             self, balance=self.balance - amount, carried=self.carried - self.base_of(amount)
         )
+
+
+@dataclass(frozen=True)
+class HeldCredit(OpenItem):
+    """Customer credit a receipt or credit note holds, as Customer Credits carries it.
+
+    `balance` is the credit left (document currency), `carried` what Customer Credits holds
+    for its source document in base. A piece leaves exactly the rounded base of the credit
+    left behind, so the credit never drifts (a drift from before heals on the next piece)
+    and the piece that uses it up takes what is carried: the source ends at zero in base.
+    """
+
+    def base_of(self, amount: Decimal) -> Decimal:
+        if not ZERO < amount <= self.balance:
+            raise ValueError("a piece of a credit is positive and at most the credit left")
+        return self.carried - self.fx.to_base(self.balance - amount)
 
 
 def piece_base(rate: Fx | OpenItem, amount: Decimal) -> Decimal:
@@ -376,12 +393,14 @@ def customer_credit_applied(
     customer: Party,
     entry_date: date,
     amount: Decimal,
-    fx: Fx,
+    fx: Fx | OpenItem,
     application_id: uuid.UUID | None = None,
     invoice_fx: Fx | OpenItem | None = None,
 ) -> JournalDraft:
     """Customer Credits (at the credit's rate `fx`) / the invoice's receivable.
 
+    Given the credit source's OpenItem as `fx` (what Customer Credits carries for it), the
+    piece that uses up the credit takes exactly that, so the source clears to the cent.
     With `invoice_fx` the receivable clears at the invoice's own rate (as a piece of its
     OpenItem when given) and the difference is an FX gain or loss; without it both
     sides use `fx`. One entry per
@@ -390,11 +409,12 @@ def customer_credit_applied(
     """
     if amount <= 0:
         raise ValueError("an applied credit is positive")
+    rate = _fx_of(fx)
     if invoice_fx is not None:
-        _same_base(fx, [_fx_of(invoice_fx)])
-    book = _Builder(fx.base_currency)
-    book.add(Account.CUSTOMER_CREDITS, fx.to_base(amount), party=customer, document=source)
-    receivable = piece_base(invoice_fx or fx, amount)
+        _same_base(rate, [_fx_of(invoice_fx)])
+    book = _Builder(rate.base_currency)
+    book.add(Account.CUSTOMER_CREDITS, piece_base(fx, amount), party=customer, document=source)
+    receivable = piece_base(invoice_fx or rate, amount)
     book.add(Account.ACCOUNTS_RECEIVABLE, -receivable, party=customer, document=invoice)
     book.add(Account.FX_GAIN_LOSS, book.residue(), document=invoice)
     source_id = application_id or uuid.uuid5(
@@ -405,15 +425,33 @@ def customer_credit_applied(
 
 
 def customer_refund(
-    *, payment: DocumentRef, customer: Party, entry_date: date, amount: Decimal, fx: Fx
+    *,
+    payment: DocumentRef,
+    customer: Party,
+    entry_date: date,
+    amount: Decimal,
+    fx: Fx | OpenItem,
+    source: DocumentRef | None = None,
 ) -> JournalDraft:
-    """Customer Credits / Cash: money paid back to a customer out of their credit."""
+    """Customer Credits / Cash: money paid back to a customer out of their credit.
+
+    Given the credit's `source` (the receipt or credit note that holds it) and its OpenItem
+    as `fx`, the refund takes the credit off the source, and the refund that uses it up
+    takes exactly what Customer Credits carries for it; the rounding against the cash is
+    an FX gain or loss.
+    """
     if amount <= 0:
         raise ValueError("a refund is positive")
-    value = fx.to_base(amount)
-    book = _Builder(fx.base_currency)
-    book.add(Account.CUSTOMER_CREDITS, value, party=customer, document=payment)
-    book.add(Account.CASH, -value, document=payment)
+    rate = _fx_of(fx)
+    book = _Builder(rate.base_currency)
+    book.add(
+        Account.CUSTOMER_CREDITS,
+        piece_base(fx, amount),
+        party=customer,
+        document=source or payment,
+    )
+    book.add(Account.CASH, -rate.to_base(amount), document=payment)
+    book.add(Account.FX_GAIN_LOSS, book.residue(), document=payment)
     return book.draft(
         "customer_refund", payment.document_id, entry_date, f"Refund {_label(payment)}"
     )
@@ -457,15 +495,34 @@ def supplier_payment(
 
 
 def goods_received(
-    *, delivery_id: uuid.UUID, supplier: Party, entry_date: date, value: Decimal, fx: Fx
+    *,
+    delivery_id: uuid.UUID,
+    supplier: Party,
+    entry_date: date,
+    value: Decimal,
+    fx: Fx,
+    grni: Decimal | None = None,
 ) -> JournalDraft:
-    """Inventory / Goods Received Not Invoiced, at the purchase order's price."""
+    """Inventory / Goods Received Not Invoiced, at the purchase order's price.
+
+    `grni` (base), when given, is what GRNI is credited instead of the receipt's own base:
+    units billed before they arrived clear what their bill debited. The difference is an
+    FX gain or loss (a rounding rest in the base currency goes to the price variance).
+    """
     _not_negative(value=value)
     base = fx.to_base(value)
     book = _Builder(fx.base_currency)
     book.add(Account.INVENTORY, base)
-    book.add(Account.GOODS_RECEIVED_NOT_INVOICED, -base, party=supplier)
+    credited = base if grni is None else grni
+    book.add(Account.GOODS_RECEIVED_NOT_INVOICED, -credited, party=supplier)
+    book.add(_difference_account(fx), book.residue())
     return book.draft("goods_received", delivery_id, entry_date, "Goods received")
+
+
+def _difference_account(fx: Fx) -> Account:
+    """Where a GRNI clearing's difference from the document's own base goes."""
+    foreign = fx.currency_code != fx.base_currency
+    return Account.FX_GAIN_LOSS if foreign else Account.PURCHASE_PRICE_VARIANCE
 
 
 def bill_posted(
@@ -479,11 +536,14 @@ def bill_posted(
     tax: Decimal,
     total: Decimal,
     fx: Fx,
+    grni_cleared: Decimal | None = None,
 ) -> JournalDraft:
     """GRNI (at PO price) + Purchase Price Variance + expenses + Input tax / Accounts Payable.
 
     The rounding rest lands on the price variance when goods are billed, otherwise on
-    the largest expense line.
+    the largest expense line. `grni_cleared` (base), when given, is what GRNI is debited
+    instead of the goods at PO price at the bill's rate (what their receipts booked); the
+    difference is an FX gain or loss.
     """
     _not_negative(received=received_goods_at_po_price, goods=goods_billed_net, tax=tax)
     if any(amount < 0 for _, amount in expense_lines):
@@ -493,7 +553,11 @@ def bill_posted(
     book = _Builder(fx.base_currency)
     book.add(Account.ACCOUNTS_PAYABLE, -fx.to_base(total), party=supplier, document=bill)
     book.add(Account.INPUT_TAX, fx.to_base(tax), document=bill)
-    book.add(Account.GOODS_RECEIVED_NOT_INVOICED, fx.to_base(received_goods_at_po_price))
+    at_bill_rate = fx.to_base(received_goods_at_po_price)
+    cleared = at_bill_rate if grni_cleared is None else grni_cleared
+    book.add(Account.GOODS_RECEIVED_NOT_INVOICED, cleared)
+    if _difference_account(fx) is Account.FX_GAIN_LOSS:
+        book.add(Account.FX_GAIN_LOSS, at_bill_rate - cleared, document=bill)
     goods = received_goods_at_po_price > 0 or goods_billed_net > 0
     rest = sorted(expense_lines, key=lambda line: line[1], reverse=True)
     balance_on = Account.PURCHASE_PRICE_VARIANCE

@@ -26,7 +26,7 @@ from millbook_billing.models.receivables import (
     RecurringInvoice,
     RecurringInvoiceLine,
 )
-from millbook_billing.models.tenants import Organization
+from millbook_billing.models.tenants import ExchangeRate, Organization
 
 __all__ = [
     "Attachment",
@@ -41,6 +41,7 @@ __all__ = [
     "DeliveryLine",
     "Document",
     "DocumentCounter",
+    "ExchangeRate",
     "Expense",
     "Invoice",
     "InvoiceLine",

@@ -105,6 +105,8 @@ class Delivery(TenantScoped, Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Set once Inventory / GRNI is posted, which waits for the PO's prices.
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The rate to base the receipt was booked at (1 in the base currency); None until posted.
+    booked_rate: Mapped[Decimal | None] = mapped_column(Rate)
 
 
 class DeliveryLine(Base):
@@ -121,6 +123,8 @@ class DeliveryLine(Base):
     quantity_accepted: Mapped[Decimal] = mapped_column(Quantity)
     quantity_rejected: Mapped[Decimal] = mapped_column(Quantity)
     unit_cost: Mapped[Decimal]
+    # What the line credited to GRNI in base when its receipt was posted.
+    booked_base: Mapped[Decimal | None]
 
 
 class Bill(TenantScoped, Base):
@@ -193,6 +197,8 @@ class BillLine(Base):
     subtotal: Mapped[Decimal]
     tax_amount: Mapped[Decimal]
     total_amount: Mapped[Decimal]
+    # What the line debited to GRNI in base when its bill was approved (goods lines only).
+    grni_base: Mapped[Decimal | None]
 
 
 class MatchingResult(TenantScoped, Base):

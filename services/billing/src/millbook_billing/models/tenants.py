@@ -1,16 +1,18 @@
-"""Billing's read model of identity's organizations: name and base currency per tenant."""
+"""Billing's read model of identity's organizations (name and base currency per tenant),
+and each tenant's exchange rates to its base currency."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import CheckConstraint, Date, DateTime, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import Uuid
 
-from millbook_billing.models.base import Base
-from millbook_platform.db import utcnow
+from millbook_billing.models.base import Base, Rate
+from millbook_platform.db import TenantScoped, utcnow
 
 
 class Organization(Base):
@@ -25,3 +27,20 @@ class Organization(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class ExchangeRate(TenantScoped, Base):
+    """Units of the tenant's base currency per unit of `currency_code`, from `effective_date`
+    until the currency's next rate."""
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id", "currency_code", "effective_date", name="uq_exchange_rates_tenant_day"
+        ),
+        CheckConstraint("rate > 0", name="rate_positive"),
+    )
+
+    currency_code: Mapped[str] = mapped_column(String(3))
+    effective_date: Mapped[date] = mapped_column(Date)
+    rate: Mapped[Decimal] = mapped_column(Rate)

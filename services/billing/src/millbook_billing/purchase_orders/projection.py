@@ -2,7 +2,7 @@
 
 Either may arrive first. A purchase order event older than what the row reflects
 changes nothing; a delivery is stored once. Each change re-matches the order's bills,
-and a delivery posts its goods received to the ledger.
+and a delivery posts its goods received to the ledger (a foreign one once a rate covers it).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.matching.service import rematch_purchase_order
 from millbook_billing.purchase_orders import receipts, repository
+from millbook_billing.settings.exchange_rates import repository as exchange_rates
 from millbook_contracts.envelope import Envelope
 from millbook_contracts.purchasing import (
     DeliveryReceived,
@@ -57,6 +58,9 @@ async def on_delivery_received(
     session: AsyncSession, event: DeliveryReceived, envelope: Envelope
 ) -> None:
     tenant_id = envelope.tenant_id
+    # The currency's lock first: a rate being set now either covers this receipt here or
+    # finds it waiting once this commits.
+    await exchange_rates.lock_currency(session, tenant_id, event.currency_code)
     await repository.lock_order(session, event.purchase_order_id)
     values = {
         "purchase_order_id": event.purchase_order_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,7 +12,19 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from millbook_billing.models import Delivery, DeliveryLine, PurchaseOrder, PurchaseOrderLine
+from millbook_billing.bills.domain import BillStatus
+from millbook_billing.models import (
+    Bill,
+    BillLine,
+    Delivery,
+    DeliveryLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
+from millbook_billing.purchase_orders.grni import Carried
+
+# Bills that have debited GRNI and not been voided (a void reverses its posting).
+BILLED = (BillStatus.OPEN, BillStatus.PARTIAL, BillStatus.PAID)
 
 
 async def get(
@@ -141,14 +153,94 @@ async def accepted_quantities(
     return {int(number): Decimal(total) for number, total in rows.all()}
 
 
-async def mark_posted(
-    session: AsyncSession, tenant_id: uuid.UUID, delivery_id: uuid.UUID, at: datetime
+async def mark_booked(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    at: datetime,
+    rate: Decimal,
+    line_bases: Mapping[uuid.UUID, Decimal],
 ) -> None:
+    """Mark the receipt posted at `rate`, with what each of its lines credited to GRNI."""
     await session.execute(
         update(Delivery)
         .where(Delivery.tenant_id == tenant_id, Delivery.id == delivery_id)
-        .values(posted_at=at)
+        .values(posted_at=at, booked_rate=rate)
     )
+    for line_id, base in line_bases.items():
+        await session.execute(
+            update(DeliveryLine)
+            .where(DeliveryLine.tenant_id == tenant_id, DeliveryLine.id == line_id)
+            .values(booked_base=base)
+        )
+
+
+async def waiting_in(
+    session: AsyncSession, tenant_id: uuid.UUID, currency_code: str
+) -> list[Delivery]:
+    """The receipts in a currency not yet posted, order by order, oldest first."""
+    rows = await session.scalars(
+        select(Delivery)
+        .where(
+            Delivery.tenant_id == tenant_id,
+            Delivery.currency_code == currency_code,
+            Delivery.posted_at.is_(None),
+        )
+        .order_by(
+            Delivery.purchase_order_id, Delivery.delivery_date, Delivery.received_at, Delivery.id
+        )
+    )
+    return list(rows)
+
+
+async def carried_grni(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    purchase_order_id: uuid.UUID,
+    *,
+    excluding_bill: uuid.UUID | None = None,
+) -> dict[int, Carried]:
+    """What GRNI carries per PO line: posted receipts' accepted quantity and booked base,
+    less approved (not voided) bills' quantity and cleared base."""
+    received = await session.execute(
+        select(
+            DeliveryLine.po_line_number,
+            func.sum(DeliveryLine.quantity_accepted),
+            func.coalesce(func.sum(DeliveryLine.booked_base), 0),
+        )
+        .join(Delivery, Delivery.id == DeliveryLine.delivery_id)
+        .where(
+            Delivery.tenant_id == tenant_id,
+            Delivery.purchase_order_id == purchase_order_id,
+            Delivery.posted_at.is_not(None),
+        )
+        .group_by(DeliveryLine.po_line_number)
+    )
+    billed_filter = [
+        Bill.tenant_id == tenant_id,
+        Bill.purchase_order_id == purchase_order_id,
+        Bill.status.in_(BILLED),
+        BillLine.po_line_number.is_not(None),
+    ]
+    if excluding_bill is not None:
+        billed_filter.append(Bill.id != excluding_bill)
+    billed = await session.execute(
+        select(
+            BillLine.po_line_number,
+            func.sum(BillLine.quantity),
+            func.coalesce(func.sum(BillLine.grni_base), 0),
+        )
+        .join(Bill, Bill.id == BillLine.bill_id)
+        .where(*billed_filter)
+        .group_by(BillLine.po_line_number)
+    )
+    carried = {int(n or 0): Carried(Decimal(q or 0), Decimal(b or 0)) for n, q, b in received.all()}
+    for number, quantity, base in billed.all():
+        before = carried.get(int(number or 0), Carried())
+        carried[int(number or 0)] = Carried(
+            before.quantity - Decimal(quantity or 0), before.base - Decimal(base or 0)
+        )
+    return carried
 
 
 async def get_delivery(

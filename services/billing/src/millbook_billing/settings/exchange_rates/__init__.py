@@ -1,0 +1,1 @@
+"""The tenant's exchange rates to its base currency, and the receipts they let post."""
