@@ -66,12 +66,7 @@ async def test_a_full_credit_settles_the_invoice_and_empties_its_accounts(app, c
 async def test_a_credit_by_lines_is_priced_like_an_invoice(app, caller):
     customer = await a_customer(app, caller)
     sent = await a_sent_invoice(caller, customer, "100.00", "100.00")
-    line = {
-        "description": "Return of one part",
-        "quantity": "1",
-        "unit_price": "100",
-        "tax_rate": "0.10",
-    }
+    line = {"invoice_line_id": sent["line_items"][1]["id"], "description": "Return of one part"}
     note = await caller.created(
         "/v1/credit-notes", {"invoice_id": sent["id"], "line_items": [line]}
     )
@@ -266,13 +261,16 @@ async def test_the_credit_note_pdf_shows_seller_customer_invoice_lines_and_total
         "/v1/billing/settings",
         {"legal_name": "Millbook Machining Ltd", "address": "4 Forge Lane\nLeeds LS1 1AA"},
     )
-    sent = await a_sent_invoice(caller, customer, "1000.00", "234.50")  # 1357.95
+    brackets = {"description": "Bracket", "quantity": "4", "unit_price": "50", "tax_rate": "0.10"}
+    machining = {"description": "Machining", "quantity": "1", "unit_price": "1034.50"}
+    sent = await a_sent_invoice(
+        caller, customer, line_items=[brackets, {**machining, "tax_rate": "0.10"}]
+    )  # 220.00 + 1137.95 = 1357.95
     await caller.created("/v1/payments", _receipt(customer, sent["id"], "1300.00"))
     line = {
+        "invoice_line_id": sent["line_items"][0]["id"],
         "description": "Returned bracket",
         "quantity": "2",
-        "unit_price": "50",
-        "tax_rate": "0.10",
     }
     note = await caller.created(
         "/v1/credit-notes",

@@ -16,7 +16,7 @@ from millbook_billing.invoices.events import SOURCE
 from millbook_billing.invoices.service import apply_amount
 from millbook_billing.ledger import postings
 from millbook_billing.ledger import service as ledger
-from millbook_billing.ledger.postings import DocumentRef, Fx, Party
+from millbook_billing.ledger.postings import DocumentRef, Fx, HeldCredit, Party
 from millbook_billing.models import CreditNote, Payment, PaymentAllocation
 from millbook_billing.payments import accounting as payment_accounting
 from millbook_billing.payments import events as payment_events
@@ -41,6 +41,13 @@ def _fx(note: CreditNote, base: str) -> Fx:
     return Fx(note.currency_code, base, note.exchange_rate)
 
 
+async def credit_item(session: AsyncSession, note: CreditNote, base: str) -> HeldCredit:
+    """The credit note's customer credit as it stands: take it before a piece is used."""
+    carried = await payment_accounting.customer_credit_carried(session, note.tenant_id, note.id)
+    total = note.customer_credit_amount
+    return HeldCredit(_fx(note, base), total, available_credit(note), carried)
+
+
 async def allocate_credit(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -58,6 +65,7 @@ async def allocate_credit(
         session, tenant_id, note.customer_id, note.currency_code, body.allocations
     )
     base = await invoice_accounting.base_currency(session, tenant_id)
+    credit = await credit_item(session, note, base)  # before any of it is used
     applied = []
     for item in allocated:
         row = PaymentAllocation(
@@ -82,13 +90,14 @@ async def allocate_credit(
             customer=invoice_accounting.party_of(item.invoice),
             entry_date=body.allocation_date,
             amount=item.amount,
-            # Out of Customer Credits at the rate the credit note booked it, off the
-            # receivable at the invoice's: neither keeps a residue.
-            fx=_fx(note, base),
+            # A piece of the credit note's credit out of Customer Credits, a piece of the
+            # invoice's receivable off AR: neither keeps a residue.
+            fx=credit,
             invoice_fx=item.receivable,
             application_id=row.id,
         )
         await ledger.post_entry(session, tenant_id, draft, actor=actor)
+        credit = credit.after(item.amount)
         applied.append((row, item.invoice))
     await session.flush()
     left = available_credit(note) + sum((row.amount for row, _ in applied), Decimal(0))
@@ -121,10 +130,11 @@ async def refund_credit(
             "The refund is more than the credit note's available credit.",
             details=[field_error("amount", f"at most {available_credit(note)}")],
         )
+    base = await invoice_accounting.base_currency(session, tenant_id)
+    credit = await credit_item(session, note, base)  # before the refund
     note.refunded_amount += body.amount
     invoice = await invoices.get(session, tenant_id, note.invoice_id)
     assert invoice is not None, "a credit note refers to its invoice by foreign key"
-    base = await invoice_accounting.base_currency(session, tenant_id)
     refund = Payment(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
@@ -149,7 +159,8 @@ async def refund_credit(
         customer=Party("customer", note.customer_id, invoice.customer_name),
         entry_date=refund.payment_date,
         amount=refund.amount,
-        fx=_fx(note, base),
+        fx=credit,
+        source=_ref(note),
     )
     await ledger.post_entry(session, tenant_id, draft, actor=actor)
     event = payment_events.payment_refunded(refund)

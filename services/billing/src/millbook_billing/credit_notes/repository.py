@@ -61,6 +61,24 @@ async def credited_so_far(
     return Credited(Decimal(row[0]), Decimal(row[1]), Decimal(row[2]))
 
 
+async def credited_quantities(
+    session: AsyncSession, tenant_id: uuid.UUID, invoice_id: uuid.UUID
+) -> dict[uuid.UUID, Decimal]:
+    """The quantity of each of the invoice's lines its credit notes have credited so far
+    (read under the invoice's lock)."""
+    rows = await session.execute(
+        select(CreditNoteLine.invoice_line_id, func.sum(CreditNoteLine.quantity))
+        .join(CreditNote, CreditNote.id == CreditNoteLine.credit_note_id)
+        .where(
+            CreditNote.tenant_id == tenant_id,
+            CreditNote.invoice_id == invoice_id,
+            CreditNoteLine.invoice_line_id.is_not(None),
+        )
+        .group_by(CreditNoteLine.invoice_line_id)
+    )
+    return {line_id: Decimal(quantity) for line_id, quantity in rows if line_id is not None}
+
+
 async def lines_of(
     session: AsyncSession, tenant_id: uuid.UUID, note_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[CreditNoteLine]]:

@@ -12,9 +12,8 @@ from fastapi.responses import JSONResponse
 from millbook_billing.credit_notes import credit, service
 from millbook_billing.credit_notes.domain import available_credit
 from millbook_billing.credit_notes.repository import CreditNoteFilters
-from millbook_billing.credit_notes.schemas import CreditNote, CreditNoteCreate
+from millbook_billing.credit_notes.schemas import CreditNote, CreditNoteCreate, CreditNoteLineOut
 from millbook_billing.credit_notes.service import CreditNoteWithLines
-from millbook_billing.invoices.schemas import InvoiceLineOut
 from millbook_billing.payments.router import view as payment_view
 from millbook_billing.payments.schemas import AllocateCredit, Payment, RefundCreate
 from millbook_platform.auth import Principal
@@ -38,9 +37,9 @@ def view(current: CreditNoteWithLines) -> CreditNote:
         if name not in ("line_items", "available_credit")
     }
     lines = [
-        InvoiceLineOut.model_validate(
+        CreditNoteLineOut.model_validate(
             {
-                **{n: getattr(line, n) for n in InvoiceLineOut.model_fields if hasattr(line, n)},
+                **{n: getattr(line, n) for n in CreditNoteLineOut.model_fields if hasattr(line, n)},
                 "currency_code": note.currency_code,
                 "line_total": line.total_amount,
             }

@@ -9,10 +9,24 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 
-from millbook_billing.invoices.schemas import InvoiceLineIn, InvoiceLineOut
+from millbook_billing.invoices.schemas import Description, InvoiceLineOut, Quantity
 from millbook_platform.money import money_text
 
 Amount = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=4)]
+
+
+class CreditLineIn(BaseModel):
+    """Part or all of one invoice line, credited at the line's own price, discount and tax."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_line_id: uuid.UUID = Field(description="The line of the credited invoice.")
+    quantity: Quantity | None = Field(
+        default=None, description="Defaults to all of the line that is left to credit."
+    )
+    description: Description | None = Field(
+        default=None, description="Defaults to the invoice line's description."
+    )
 
 
 class CreditNoteCreate(BaseModel):
@@ -23,11 +37,22 @@ class CreditNoteCreate(BaseModel):
     invoice_id: uuid.UUID
     credit_date: date = Field(default_factory=date.today)
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    line_items: list[InvoiceLineIn] | None = Field(default=None, min_length=1, max_length=500)
+    line_items: list[CreditLineIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Invoice lines to credit; no line is credited beyond what it has left.",
+    )
     amount: Amount | None = Field(
         default=None, description="A gross amount; net and tax follow the invoice's proportion."
     )
     full: bool = Field(default=False, description="Credit all that is left of the invoice.")
+
+
+class CreditNoteLineOut(InvoiceLineOut):
+    invoice_line_id: uuid.UUID | None = Field(
+        default=None, description="The invoice line credited; none on a credit by amount."
+    )
 
 
 class CreditNote(BaseModel):
@@ -48,7 +73,7 @@ class CreditNote(BaseModel):
     allocated_amount: Decimal
     refunded_amount: Decimal
     available_credit: Decimal
-    line_items: list[InvoiceLineOut]
+    line_items: list[CreditNoteLineOut]
     created_at: datetime
 
     @field_serializer(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -11,25 +12,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.credit_notes import accounting, document, domain, repository
 from millbook_billing.credit_notes.domain import CreditRefused, CreditSplit, Placement
+from millbook_billing.credit_notes.domain import InvoiceLineLeft as LineLeft
 from millbook_billing.credit_notes.repository import CreditNoteFilters
-from millbook_billing.credit_notes.schemas import CreditNoteCreate
+from millbook_billing.credit_notes.schemas import CreditLineIn, CreditNoteCreate
 from millbook_billing.invoices import accounting as invoice_accounting
 from millbook_billing.invoices import repository as invoices
 from millbook_billing.invoices.domain import InvoiceStatus
 from millbook_billing.invoices.events import SOURCE
-from millbook_billing.invoices.schemas import InvoiceLineIn
 from millbook_billing.invoices.service import apply_amount
 from millbook_billing.ledger import service as ledger
 from millbook_billing.ledger.postings import DocumentRef, OpenItem
 from millbook_billing.ledger.service import ensure_chart
-from millbook_billing.models import CreditNote, CreditNoteLine, DocumentCounter, Invoice
+from millbook_billing.models import (
+    CreditNote,
+    CreditNoteLine,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+)
 from millbook_billing.settings.service import current_settings
 from millbook_billing.tenants import service as tenants
 from millbook_contracts.billing import CreditNoteIssued
-from millbook_platform import money
 from millbook_platform.db import utcnow
-from millbook_platform.errors import InvalidTransition, NotFound, ValidationFailed, field_error
-from millbook_platform.money import LinePrice, round_money
+from millbook_platform.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    field_error,
+)
+from millbook_platform.money import Amounts, LinePrice, round_money
 from millbook_platform.numbering import document_number, next_number
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
@@ -82,10 +94,11 @@ async def issue_credit_note(
             details=[field_error("status", invoice.status)],
         )
     note = CreditNote(id=uuid.uuid4(), tenant_id=tenant_id, currency_code=invoice.currency_code)
-    lines, split = await _priced(session, invoice, note, body)
+    left = await _creditable(session, invoice)
+    lines, split = await _priced(session, invoice, note, body, left)
     try:
-        left = await _creditable(session, invoice)
-        domain.check_within(split.total, left.total)
+        field = "line_items" if body.line_items is not None else "amount"
+        domain.check_within(split, left, field=field)
         placement = domain.place(split.total, status=invoice.status, balance=invoice.balance_amount)
     except CreditRefused as exc:
         raise ValidationFailed(
@@ -143,29 +156,24 @@ async def _creditable(session: AsyncSession, invoice: Invoice) -> CreditSplit:
 
 
 async def _priced(
-    session: AsyncSession, invoice: Invoice, note: CreditNote, body: CreditNoteCreate
+    session: AsyncSession,
+    invoice: Invoice,
+    note: CreditNote,
+    body: CreditNoteCreate,
+    left: CreditSplit,
 ) -> tuple[list[CreditNoteLine], CreditSplit]:
     currency = invoice.currency_code
-    if body.line_items is not None:
-        lines = [
-            CreditNoteLine(
-                id=uuid.uuid4(),
-                tenant_id=note.tenant_id,
-                credit_note_id=note.id,
-                line_number=number,
-                **item.model_dump(),
-                **vars(money.line_amounts(_price_of(item), currency)),
-            )
-            for number, item in enumerate(body.line_items, start=1)
-        ]
-        totals = money.document_amounts([_price_of(item) for item in body.line_items], currency)
-        split = CreditSplit(
-            net=totals.subtotal - totals.discount_amount,
-            tax=totals.tax_amount,
-            total=totals.total_amount,
+    if body.full and left.total <= ZERO:
+        raise Conflict(
+            f"Invoice {invoice.invoice_number} is fully credited: nothing is left to credit.",
+            details=[field_error("full", "nothing is left to credit")],
         )
+    if body.line_items is not None:
+        lines = await _credited_lines(session, invoice, note, body.line_items)
+        split = domain.split_of([_amounts_of(line) for line in lines])
+    elif body.full and (whole := await _rest_of_lines(session, invoice, note, left)):
+        lines, split = whole, left
     else:
-        left = await _creditable(session, invoice)
         amount = left.total if body.full else round_money(body.amount or ZERO, currency)
         split = domain.split_amount(
             amount,
@@ -180,6 +188,92 @@ async def _priced(
     note.tax_amount = split.tax
     note.total_amount = split.total
     return lines, split
+
+
+async def _lines_left(
+    session: AsyncSession, invoice: Invoice
+) -> list[tuple[InvoiceLine, LineLeft]]:
+    """The invoice's lines, each with what earlier credit notes credited of it."""
+    rows = (await invoices.lines_of(session, invoice.tenant_id, [invoice.id]))[invoice.id]
+    credited = await repository.credited_quantities(session, invoice.tenant_id, invoice.id)
+    return [
+        (row, LineLeft(_price_of(row), _amounts_of(row), credited.get(row.id, ZERO)))
+        for row in rows
+    ]
+
+
+async def _credited_lines(
+    session: AsyncSession, invoice: Invoice, note: CreditNote, items: Sequence[CreditLineIn]
+) -> list[CreditNoteLine]:
+    """Each item as a piece of its invoice line; every problem is reported at once."""
+    lines = {row.id: (row, left) for row, left in await _lines_left(session, invoice)}
+    problems: list[dict[str, str]] = []
+    result: list[CreditNoteLine] = []
+    seen: set[uuid.UUID] = set()
+    for i, item in enumerate(items):
+        if item.invoice_line_id not in lines or item.invoice_line_id in seen:
+            why = "listed twice" if item.invoice_line_id in seen else "not a line of the invoice"
+            problems.append(field_error(f"line_items[{i}].invoice_line_id", why))
+            continue
+        seen.add(item.invoice_line_id)
+        row, left = lines[item.invoice_line_id]
+        quantity = left.quantity_left if item.quantity is None else item.quantity
+        try:
+            field = f"line_items[{i}].quantity"
+            amounts = domain.line_credit(left, quantity, invoice.currency_code, field=field)
+        except CreditRefused as exc:
+            problems.append(field_error(exc.field, str(exc)))
+            continue
+        result.append(_credit_line(note, len(result) + 1, row, quantity, amounts, item.description))
+    if problems:
+        raise ValidationFailed("Some lines cannot be credited as given.", details=problems)
+    return result
+
+
+async def _rest_of_lines(
+    session: AsyncSession, invoice: Invoice, note: CreditNote, left: CreditSplit
+) -> list[CreditNoteLine]:
+    """A full credit as what is left of each invoice line, when the lines account for all
+    that is left of the invoice (no credit by amount came between); else nothing."""
+    currency = invoice.currency_code
+    rest = [
+        (
+            row,
+            line.quantity_left,
+            domain.line_credit(line, line.quantity_left, currency, field="full"),
+        )
+        for row, line in await _lines_left(session, invoice)
+        if line.quantity_left > ZERO
+    ]
+    if not rest or domain.split_of([amounts for _, _, amounts in rest]) != left:
+        return []
+    return [
+        _credit_line(note, number, row, quantity, amounts, None)
+        for number, (row, quantity, amounts) in enumerate(rest, start=1)
+    ]
+
+
+def _credit_line(
+    note: CreditNote,
+    number: int,
+    line: InvoiceLine,
+    quantity: Decimal,
+    amounts: Amounts,
+    description: str | None,
+) -> CreditNoteLine:
+    return CreditNoteLine(
+        id=uuid.uuid4(),
+        tenant_id=note.tenant_id,
+        credit_note_id=note.id,
+        invoice_line_id=line.id,
+        line_number=number,
+        description=description or line.description,
+        quantity=quantity,
+        unit_price=line.unit_price,
+        discount_percent=line.discount_percent,
+        tax_rate=line.tax_rate,
+        **vars(amounts),
+    )
 
 
 def _single_line(
@@ -249,8 +343,12 @@ def _issued(note: CreditNote) -> CreditNoteIssued:
     )
 
 
-def _price_of(item: InvoiceLineIn) -> LinePrice:
-    return LinePrice(item.quantity, item.unit_price, item.discount_percent, item.tax_rate)
+def _price_of(line: InvoiceLine) -> LinePrice:
+    return LinePrice(line.quantity, line.unit_price, line.discount_percent, line.tax_rate)
+
+
+def _amounts_of(line: InvoiceLine | CreditNoteLine) -> Amounts:
+    return Amounts(line.subtotal, line.discount_amount, line.tax_amount, line.total_amount)
 
 
 async def credit_note_pdf(

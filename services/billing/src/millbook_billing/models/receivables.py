@@ -175,6 +175,10 @@ class CreditNoteLine(_Line, Base):
     credit_note_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("credit_notes.id", ondelete="CASCADE"), index=True
     )
+    # The invoice line this line credits; none on a credit note by amount.
+    invoice_line_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invoice_lines.id"), index=True
+    )
 
 
 class Payment(TenantScoped, Base):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.invoices import accounting as invoice_accounting
 from millbook_billing.ledger import postings
+from millbook_billing.ledger import repository as ledger_repository
 from millbook_billing.ledger import service as ledger
-from millbook_billing.ledger.postings import DocumentRef, Fx, Party
+from millbook_billing.ledger.postings import Account, DocumentRef, Fx, HeldCredit, Party
 from millbook_billing.models import Payment, PaymentAllocation
-from millbook_billing.payments.domain import InvoiceAllocation
+from millbook_billing.payments.domain import InvoiceAllocation, unapplied
 
 
 def ref_of(payment: Payment) -> DocumentRef:
@@ -21,6 +24,21 @@ def ref_of(payment: Payment) -> DocumentRef:
 def fx_of(payment: Payment, base: str) -> Fx:
     assert payment.exchange_rate is not None
     return Fx(payment.currency_code, base, payment.exchange_rate)
+
+
+async def customer_credit_carried(
+    session: AsyncSession, tenant_id: uuid.UUID, source_id: uuid.UUID
+) -> Decimal:
+    """What Customer Credits still holds (its credit side, in base) for one credit source:
+    a receipt's unapplied rest or a credit note's customer credit."""
+    account = Account.CUSTOMER_CREDITS.value
+    return -await ledger_repository.document_balance(session, tenant_id, account, source_id)
+
+
+async def credit_item(session: AsyncSession, payment: Payment, base: str) -> HeldCredit:
+    """A receipt's unapplied credit as it stands: take it before a piece of it is used."""
+    carried = await customer_credit_carried(session, payment.tenant_id, payment.id)
+    return HeldCredit(fx_of(payment, base), payment.amount, unapplied(payment), carried)
 
 
 def _customer(payment: Payment, name: str) -> Party:
@@ -60,7 +78,7 @@ async def post_credit_applied(
     payment: Payment,
     allocation: PaymentAllocation,
     item: InvoiceAllocation,
-    base: str,
+    credit: HeldCredit,
     *,
     actor: str | None,
 ) -> None:
@@ -70,10 +88,10 @@ async def post_credit_applied(
         customer=invoice_accounting.party_of(item.invoice),
         entry_date=allocation.allocated_on,
         amount=allocation.amount,
-        # The credit leaves Customer Credits at the rate it came in (the receipt's) and the
-        # receivable clears at the invoice's, so neither keeps a residue; the difference
-        # is an FX gain or loss.
-        fx=fx_of(payment, base),
+        # The credit leaves Customer Credits as a piece of the receipt's credit (at the rate
+        # it came in) and the receivable clears as a piece of the invoice's, so neither
+        # keeps a residue; the difference is an FX gain or loss.
+        fx=credit,
         invoice_fx=item.receivable,
         application_id=allocation.id,
     )
@@ -81,13 +99,21 @@ async def post_credit_applied(
 
 
 async def post_refund(
-    session: AsyncSession, refund: Payment, customer_name: str, base: str, *, actor: str | None
+    session: AsyncSession,
+    refund: Payment,
+    customer_name: str,
+    source: DocumentRef,
+    credit: HeldCredit,
+    *,
+    actor: str | None,
 ) -> None:
+    """The refund out of the `source`'s credit, a piece of its open item `credit`."""
     draft = postings.customer_refund(
         payment=ref_of(refund),
         customer=_customer(refund, customer_name),
         entry_date=refund.payment_date,
         amount=refund.amount,
-        fx=fx_of(refund, base),
+        fx=credit,
+        source=source,
     )
     await ledger.post_entry(session, refund.tenant_id, draft, actor=actor)

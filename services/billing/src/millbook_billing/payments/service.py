@@ -161,13 +161,15 @@ async def allocate_credit(
     allocated = await validated_allocations(
         session, tenant_id, payment.customer_id, payment.currency_code, body.allocations
     )
+    base = await invoice_accounting.base_currency(session, tenant_id)
+    credit = await accounting.credit_item(session, payment, base)  # before any is used
     rows = await _settle_invoices(session, payment, allocated, body.allocation_date, actor=actor)
     session.add_all(rows)
     await session.flush()
-    base = await invoice_accounting.base_currency(session, tenant_id)
     left = unapplied(payment) + sum((row.amount for row in rows), ZERO)
     for row, item in zip(rows, allocated, strict=True):
-        await accounting.post_credit_applied(session, payment, row, item, base, actor=actor)
+        await accounting.post_credit_applied(session, payment, row, item, credit, actor=actor)
+        credit = credit.after(row.amount)
         left -= row.amount
         event = events.credit_applied(
             source_type="payment",
@@ -202,9 +204,10 @@ async def refund(
             "The refund is more than the receipt's unapplied credit.",
             details=[field_error("amount", f"at most {unapplied(original)}")],
         )
-    original.refunded_amount += body.amount
     customer = await customer_of(session, tenant_id, original.customer_id)
     base = await invoice_accounting.base_currency(session, tenant_id)
+    credit = await accounting.credit_item(session, original, base)  # before the refund
+    original.refunded_amount += body.amount
     refund_row = Payment(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
@@ -223,7 +226,8 @@ async def refund(
         refund_of=original.id,
     )
     await insert_numbered(session, refund_row)
-    await accounting.post_refund(session, refund_row, customer.name, base, actor=actor)
+    source = accounting.ref_of(original)
+    await accounting.post_refund(session, refund_row, customer.name, source, credit, actor=actor)
     record_event(
         session,
         events.payment_refunded(refund_row),
