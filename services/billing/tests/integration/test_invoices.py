@@ -192,13 +192,16 @@ async def test_twenty_concurrent_sends_get_numbers_one_to_twenty(app, caller):
     assert numbers == [f"INV-{YEAR}-{n:04d}" for n in range(1, 21)]
 
 
-async def test_a_foreign_currency_invoice_needs_a_rate_and_posts_in_base(app, caller, sessions):
+async def test_a_foreign_currency_invoice_needs_a_rate_to_be_sent_and_posts_in_base(
+    app, caller, sessions
+):
     customer = await a_customer(app, caller, currency_code="EUR")
-    response = await caller.post(
-        "/v1/invoices", {"customer_id": str(customer), "line_items": lines("100.00")}
-    )
-    assert response.status_code == 422
+    draft = await a_draft(caller, customer, "100.00")  # a draft may wait for its rate
+    assert draft["exchange_rate"] is None
+    response = await caller.post(f"/v1/invoices/{draft['id']}/send")
+    assert response.status_code == 422  # no rate given and none set for the tenant
     assert fields_named(response) == {"exchange_rate"}
+    assert (await caller.get(f"/v1/invoices/{draft['id']}")).json()["data"]["status"] == "draft"
     sent = await a_sent_invoice(caller, customer, "100.00", exchange_rate="1.25")
     assert (sent["currency_code"], sent["exchange_rate"], sent["total_amount"]) == (
         "EUR",

@@ -13,12 +13,12 @@ from millbook_billing.bills.domain import BillStatus, LineIn
 from millbook_billing.bills.schemas import BillCreate, BillLineIn, BillPatch
 from millbook_billing.models import Bill, BillLine
 from millbook_billing.purchase_orders import repository as purchase_orders
+from millbook_billing.settings.exchange_rates import documents as exchange_rates
 from millbook_billing.suppliers.repository import SupplierRecord, get_supplier
 from millbook_billing.tenants.service import base_currency
 from millbook_platform.errors import NotFound, ValidationFailed, field_error
 
 ZERO = Decimal(0)
-ONE = Decimal(1)
 
 
 async def new_bill(
@@ -46,7 +46,9 @@ async def new_bill(
         due_date=body.due_date or domain.due_date_for(body.bill_date, terms),
         payment_terms=terms,
         currency_code=currency,
-        exchange_rate=checked_rate(currency, base, body.exchange_rate),
+        exchange_rate=await exchange_rates.document_rate(
+            session, tenant_id, currency, body.bill_date, body.exchange_rate, base=base
+        ),
         base_currency=base,
         paid_amount=ZERO,
         notes=body.notes,
@@ -94,23 +96,6 @@ def _lines_need_order(lines: Sequence[BillLineIn], purchase_order_id: uuid.UUID 
                 "A line against a PO line needs the bill's purchase_order_id.",
                 details=[field_error(f"line_items[{index}].po_line_number", "no purchase order")],
             )
-
-
-def checked_rate(currency: str, base: str, rate: Decimal | None) -> Decimal:
-    """The bill's rate to the base currency: 1 for the base currency, else required."""
-    if currency == base:
-        if rate is not None and rate != ONE:
-            raise ValidationFailed(
-                f"A bill in the base currency {base} has the exchange rate 1.",
-                details=[field_error("exchange_rate", "must be 1 or omitted")],
-            )
-        return ONE
-    if rate is None:
-        raise ValidationFailed(
-            f"A bill in {currency} needs its exchange_rate to the base currency {base}.",
-            details=[field_error("exchange_rate", f"required for {currency}")],
-        )
-    return rate
 
 
 def line_in(line: BillLineIn | BillLine) -> LineIn:
@@ -177,8 +162,15 @@ async def apply_patch(
     for name in ("bill_number", "bill_date", "notes", "payment_terms"):
         if name in changes and (changes[name] is not None or name == "notes"):
             setattr(bill, name, changes[name])
-    if "exchange_rate" in changes:
-        bill.exchange_rate = checked_rate(bill.currency_code, base, body.exchange_rate)
+    if "exchange_rate" in changes:  # null: the tenant's rate on the (new) bill date
+        bill.exchange_rate = await exchange_rates.document_rate(
+            session,
+            bill.tenant_id,
+            bill.currency_code,
+            bill.bill_date,
+            body.exchange_rate,
+            base=base,
+        )
     if body.due_date is not None:
         bill.due_date = body.due_date
     elif "bill_date" in changes or "payment_terms" in changes:

@@ -93,7 +93,8 @@ class BillCreate(BaseModel):
     )
     exchange_rate: ExchangeRate | None = Field(
         default=None,
-        description="Base currency per unit of currency_code; required when they differ.",
+        description="Base currency per unit of currency_code; defaults to the tenant's rate"
+        " effective on bill_date (a 422 when there is none).",
     )
     line_items: list[BillLineIn] = Field(min_length=1, max_length=500)
     notes: LongText | None = None
@@ -128,7 +129,9 @@ class BillFromDocument(BaseModel):
         default="other", description="The category of the draft's single line."
     )
     exchange_rate: ExchangeRate | None = Field(
-        default=None, description="Needed when the document's currency is not the base currency."
+        default=None,
+        description="Base currency per unit of the document's currency; defaults to the"
+        " tenant's rate effective on the bill date.",
     )
 
 

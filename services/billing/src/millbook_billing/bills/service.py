@@ -33,6 +33,7 @@ from millbook_billing.matching.service import rematch_bill, rematch_purchase_ord
 from millbook_billing.models import Bill, BillLine, DocumentCounter, MatchingResult
 from millbook_billing.purchase_orders import receipts
 from millbook_billing.purchase_orders import repository as purchase_orders
+from millbook_billing.settings.exchange_rates import documents as exchange_rates
 from millbook_billing.tenants.service import base_currency
 from millbook_platform.db import utcnow
 from millbook_platform.errors import (
@@ -309,7 +310,9 @@ async def _flush_unique(session: AsyncSession, bill_number: str) -> None:
 
 async def _fx(session: AsyncSession, tenant_id: uuid.UUID, bill: Bill) -> Fx:
     base = await base_currency(session, tenant_id)
-    rate = entry.checked_rate(bill.currency_code, base, bill.exchange_rate)
+    rate = await exchange_rates.document_rate(
+        session, tenant_id, bill.currency_code, bill.bill_date, bill.exchange_rate, base=base
+    )
     return Fx(bill.currency_code, base, rate)
 
 

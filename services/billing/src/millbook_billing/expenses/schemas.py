@@ -33,8 +33,8 @@ class ExpenseCreate(BaseModel):
     currency_code: CurrencyCode = "USD"
     exchange_rate: ExchangeRate | None = Field(
         default=None,
-        description="Base-currency units per unit of `currency_code`; needed to approve an "
-        "expense in a currency other than the organization's base currency.",
+        description="Base-currency units per unit of `currency_code`; when omitted, approving"
+        " fixes the tenant's rate effective on expense_date.",
     )
     category: ExpenseCategory = ExpenseCategory.OTHER
     expense_date: date

@@ -20,6 +20,7 @@ from millbook_billing.expenses.schemas import REQUIRED_FIELDS, ExpenseCreate, Ex
 from millbook_billing.ledger import postings
 from millbook_billing.ledger.service import post_entry
 from millbook_billing.models import Attachment, Expense
+from millbook_billing.settings.exchange_rates import documents as exchange_rates
 from millbook_billing.tenants.service import base_currency
 from millbook_platform.db import utcnow
 from millbook_platform.errors import (
@@ -310,15 +311,18 @@ async def _attachment_ids(
 
 
 async def _fx(session: AsyncSession, tenant_id: uuid.UUID, expense: Expense) -> postings.Fx:
+    """Fixed at approval: the expense's own rate, else the tenant's on its expense_date."""
     base = await base_currency(session, tenant_id)
     if expense.currency_code == base:
         return postings.Fx.same(base)
-    if expense.exchange_rate is None:
-        raise ValidationFailed(
-            f"The expense is in {expense.currency_code} and the organization books in {base}; "
-            "set its exchange_rate before approving it.",
-            details=[field_error("exchange_rate", f"required for {expense.currency_code}")],
-        )
+    expense.exchange_rate = await exchange_rates.document_rate(
+        session,
+        tenant_id,
+        expense.currency_code,
+        expense.expense_date,
+        expense.exchange_rate,
+        base=base,
+    )
     return postings.Fx(expense.currency_code, base, Decimal(expense.exchange_rate))
 
 

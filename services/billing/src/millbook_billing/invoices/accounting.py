@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,32 +12,12 @@ from millbook_billing.ledger import service as ledger
 from millbook_billing.ledger.postings import Account, DocumentRef, Fx, OpenItem, Party
 from millbook_billing.models import Invoice
 from millbook_billing.tenants import service as tenants
-from millbook_platform.errors import ValidationFailed, field_error
 
 VOIDED = "invoice_voided"
 
 
 async def base_currency(session: AsyncSession, tenant_id: uuid.UUID) -> str:
     return await tenants.base_currency(session, tenant_id)
-
-
-def fixed_rate(
-    currency_code: str, exchange_rate: Decimal | None, base: str, *, field: str = "exchange_rate"
-) -> Decimal:
-    """The rate a document is fixed at: 1 in the base currency, else the one given (422 if none)."""
-    if currency_code == base:
-        if exchange_rate is not None and exchange_rate != 1:
-            raise ValidationFailed(
-                f"A document in the base currency {base} has the exchange rate 1.",
-                details=[field_error(field, "must be 1 or omitted for the base currency")],
-            )
-        return Decimal(1)
-    if exchange_rate is None:
-        raise ValidationFailed(
-            f"An exchange rate to the base currency {base} is required for {currency_code}.",
-            details=[field_error(field, f"required: {base} per 1 {currency_code}")],
-        )
-    return exchange_rate
 
 
 def fx_of(invoice: Invoice, base: str) -> Fx:

@@ -62,7 +62,9 @@ class InvoiceCreate(BaseModel):
     )
     exchange_rate: ExchangeRate | None = Field(
         default=None,
-        description="Base currency per unit of currency_code; required when they differ.",
+        description="Base currency per unit of currency_code. A draft keeps only a rate given"
+        " here (null otherwise); sending fixes it, from the tenant's rate effective on"
+        " invoice_date when none was given.",
     )
     line_items: list[InvoiceLineIn] = Field(default_factory=list, max_length=500)
     notes: LongText | None = None

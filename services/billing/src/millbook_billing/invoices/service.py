@@ -21,6 +21,7 @@ from millbook_billing.invoices.repository import InvoiceFilters
 from millbook_billing.invoices.schemas import InvoiceCreate, InvoiceLineIn, InvoicePatch
 from millbook_billing.ledger.service import ensure_chart
 from millbook_billing.models import DocumentCounter, Invoice, InvoiceLine
+from millbook_billing.settings.exchange_rates import documents as exchange_rates
 from millbook_billing.settings.service import current_settings
 from millbook_billing.tenants import service as tenants
 from millbook_platform import money
@@ -234,8 +235,14 @@ async def send_invoice(
             details=[field_error("line_items", "add at least one line with an amount")],
         )
     base = await accounting.base_currency(session, tenant_id)
-    invoice.exchange_rate = accounting.fixed_rate(
-        invoice.currency_code, invoice.exchange_rate, base
+    # Fixed at issue: a draft without a rate takes the tenant's on its invoice_date.
+    invoice.exchange_rate = await exchange_rates.document_rate(
+        session,
+        tenant_id,
+        invoice.currency_code,
+        invoice.invoice_date,
+        invoice.exchange_rate,
+        base=base,
     )
     await _snapshot_customer(session, invoice)
     now = utcnow()
@@ -333,7 +340,8 @@ async def _resolve(session: AsyncSession, tenant_id: uuid.UUID, body: InvoiceCre
     terms = body.payment_terms or customer.payment_terms or settings.default_payment_terms
     currency = body.currency_code or customer.currency_code
     base = await accounting.base_currency(session, tenant_id)
-    rate = accounting.fixed_rate(currency, body.exchange_rate, base)
+    # A draft keeps only a rate it states; the tenant's is taken when it is sent.
+    rate = exchange_rates.stated_rate(currency, body.exchange_rate, base)
     return DraftFacts(
         customer_id=customer.id,
         customer_name=customer.name,

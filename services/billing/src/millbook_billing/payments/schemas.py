@@ -42,7 +42,9 @@ class PaymentCreate(BaseModel):
         default=None, description="Defaults to the customer's currency, or the base currency."
     )
     exchange_rate: ExchangeRate | None = Field(
-        default=None, description="Base currency per unit; required when not the base currency."
+        default=None,
+        description="Base currency per unit; defaults to the tenant's rate effective on"
+        " payment_date.",
     )
     payment_date: date = Field(default_factory=date.today)
     payment_method: Method | None = None

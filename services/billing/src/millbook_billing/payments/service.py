@@ -27,6 +27,7 @@ from millbook_billing.payments.schemas import (
     PaymentCreate,
     RefundCreate,
 )
+from millbook_billing.settings.exchange_rates import documents as exchange_rates
 from millbook_platform.db import utcnow
 from millbook_platform.errors import InvalidTransition, NotFound, ValidationFailed, field_error
 from millbook_platform.numbering import document_number, next_number
@@ -77,7 +78,9 @@ async def receive(
     customer = await customer_of(session, tenant_id, body.customer_id)
     currency = body.currency_code or customer.currency_code
     base = await invoice_accounting.base_currency(session, tenant_id)
-    rate = invoice_accounting.fixed_rate(currency, body.exchange_rate, base)
+    rate = await exchange_rates.document_rate(
+        session, tenant_id, currency, body.payment_date, body.exchange_rate, base=base
+    )
     within(body.allocations, body.amount, field="allocations", what="the payment amount")
     allocated = await validated_allocations(
         session, tenant_id, customer.id, currency, body.allocations

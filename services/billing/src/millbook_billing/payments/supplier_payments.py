@@ -17,6 +17,7 @@ from millbook_billing.models import Payment, PaymentAllocation
 from millbook_billing.payments import accounting, events
 from millbook_billing.payments.schemas import PaymentCreate
 from millbook_billing.payments.service import PaymentWithAllocations, insert_numbered, within
+from millbook_billing.settings.exchange_rates import documents as exchange_rates
 from millbook_billing.suppliers.repository import get_supplier
 from millbook_platform.errors import AppError, NotFound, ValidationFailed, field_error
 from millbook_platform.outbox import record_event
@@ -37,7 +38,9 @@ async def pay_supplier(
         )
     currency = body.currency_code or supplier.currency_code
     base = await invoice_accounting.base_currency(session, tenant_id)
-    rate = invoice_accounting.fixed_rate(currency, body.exchange_rate, base)
+    rate = await exchange_rates.document_rate(
+        session, tenant_id, currency, body.payment_date, body.exchange_rate, base=base
+    )
     within(body.allocations, body.amount, field="allocations", what="the payment amount")
     settled = await _settle_bills(session, tenant_id, body, currency)
     payment = Payment(

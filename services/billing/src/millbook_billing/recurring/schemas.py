@@ -34,7 +34,11 @@ class RecurringInvoiceCreate(BaseModel):
     customer_id: uuid.UUID
     line_items: list[InvoiceLineIn] = Field(min_length=1, max_length=500)
     currency_code: CurrencyCode | None = None
-    exchange_rate: ExchangeRate | None = None
+    exchange_rate: ExchangeRate | None = Field(
+        default=None,
+        description="A rate every period's invoice keeps; when omitted each invoice takes the"
+        " tenant's rate effective on its invoice_date when it is issued.",
+    )
     payment_terms: PaymentTerms | None = None
     interval: Interval
     interval_count: Annotated[int, Field(ge=1, le=36)] = 1

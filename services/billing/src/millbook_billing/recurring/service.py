@@ -15,6 +15,7 @@ from millbook_billing.models import RecurringInvoice, RecurringInvoiceLine
 from millbook_billing.recurring import domain, repository
 from millbook_billing.recurring.domain import ScheduleStatus
 from millbook_billing.recurring.schemas import RecurringInvoiceCreate, RecurringInvoicePatch
+from millbook_billing.settings.exchange_rates import documents as exchange_rates
 from millbook_platform import money
 from millbook_platform.errors import InvalidTransition, NotFound, ValidationFailed, field_error
 from millbook_platform.money import LinePrice
@@ -66,7 +67,8 @@ async def create_schedule(
         tenant_id=tenant_id,
         customer_id=customer.id,
         currency_code=currency,
-        exchange_rate=accounting.fixed_rate(currency, body.exchange_rate, base),
+        # None: each period's invoice takes the tenant's rate when it is issued.
+        exchange_rate=exchange_rates.stated_rate(currency, body.exchange_rate, base),
         payment_terms=body.payment_terms,
         interval=body.interval.value,
         interval_count=body.interval_count,
@@ -105,6 +107,11 @@ async def patch_schedule(
         raise ValidationFailed(
             "The end date is before the start date.",
             details=[field_error("end_date", "must not be before start_date")],
+        )
+    if "exchange_rate" in given:
+        base = await accounting.base_currency(session, tenant_id)
+        given["exchange_rate"] = exchange_rates.stated_rate(
+            schedule.currency_code, body.exchange_rate, base
         )
     for name, value in given.items():
         setattr(schedule, name, value)

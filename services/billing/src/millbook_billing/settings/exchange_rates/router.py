@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from millbook_billing.models import ExchangeRate as ExchangeRateRow
 from millbook_billing.settings.exchange_rates import service
+from millbook_billing.settings.exchange_rates.documents import RATES_PATH
 from millbook_billing.settings.exchange_rates.schemas import (
     ExchangeRate,
     ExchangeRateIn,
@@ -26,7 +27,7 @@ from millbook_platform.pagination import (
     parse_fields,
 )
 
-router = APIRouter(prefix="/v1/billing/exchange-rates", tags=["billing settings"])
+router = APIRouter(prefix=RATES_PATH, tags=["billing settings"])
 
 
 def view(row: ExchangeRateRow, base: str) -> ExchangeRate:
