@@ -4,8 +4,10 @@ Run with the stack up (`make up`, then `make bench`, or `uv run python bench/bil
 
 Part 1 issues invoices of 5 lines and pays them through a gateway for 30 s at a fixed
 concurrency (`POST /v1/invoices`, `POST /v1/invoices/{id}/send`, `POST /v1/payments`)
-and prints requests/s with p50/p99 per step. Like `bench/gateway.py` it starts its own
-gateway process with the demo organization's rate limit lifted.
+and prints requests/s with p50/p99 per step, and the whole rate as a ratio to the
+gateway's bare authenticated GET measured just before with the same client. Like
+`bench/gateway.py` it starts its own gateway process with the demo organization's rate
+limit lifted.
 
 Part 2 seeds the ledger of 100,000 invoices (with their receipts and some expenses)
 into a scratch database with COPY, then times the profit-and-loss and AR aging
@@ -384,6 +386,8 @@ async def load(url: str, token: str, seconds: int, concurrency: int) -> None:
         created.raise_for_status()
         customer_id = created.json()["data"]["id"]
         await until_billing_knows(client, customer_id)
+        console.print(f"baseline: GET /v1/users/me through the gateway for {seconds} s ...")
+        bare = await bare_get_rate(client, time.perf_counter() + seconds, concurrency)
         timings: dict[str, list[float]] = {"create": [], "send": [], "pay": []}
         began = time.perf_counter()
         stop_at = began + seconds
@@ -409,6 +413,25 @@ async def load(url: str, token: str, seconds: int, concurrency: int) -> None:
     console.print(
         f"invoices paid: {len(timings['pay']) / elapsed:,.1f}/s; failed requests: {sum(errors)}"
     )
+    rate = len(everything) / elapsed
+    console.print(
+        f"invoice to cash: {rate / bare:.2f} x the gateway's bare GET rate, same run "
+        f"({rate:,.1f} vs {bare:,.1f} requests/s)"
+    )
+
+
+async def bare_get_rate(client: httpx.AsyncClient, stop_at: float, concurrency: int) -> float:
+    """The baseline: the gateway's bare authenticated GET, same client and concurrency."""
+    began, done = time.perf_counter(), 0
+
+    async def worker() -> None:
+        nonlocal done
+        while time.perf_counter() < stop_at:
+            (await client.get("/v1/users/me")).raise_for_status()
+            done += 1
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done / (time.perf_counter() - began)
 
 
 def gateway_bench() -> Any:

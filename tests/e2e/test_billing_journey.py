@@ -288,3 +288,64 @@ async def test_a_supplier_bill_matches_its_order_and_delivery_or_names_its_varia
     result = await matched(dearer["id"], "exception")
     kinds = {v["kind"] for v in result["variances"]}
     assert "price_variance" in kinds
+
+
+async def test_foreign_documents_take_the_tenants_exchange_rate(stack, gateway, admin):
+    """One rate set through the gateway books a foreign receipt that no bill has priced
+    and fixes a foreign invoice at issue, so neither needs a rate of its own."""
+    accounts = await call(gateway, admin, "GET", "/v1/ledger/accounts")
+    base = accounts[0]["currency_code"]
+    foreign = "EUR" if base != "EUR" else "GBP"
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+
+    supplier, order, received = purchasing_events(uuid.uuid4())
+    order = order.model_copy(update={"currency_code": foreign})
+    received = received.model_copy(update={"currency_code": foreign})
+    for event in (supplier, order, received):
+        await publish(stack, admin.organization_id, event)
+
+    customer = await call(gateway, admin, "POST", "/v1/customers", {"name": "Gannet Marine"})
+
+    async def drafted():
+        body = {
+            "customer_id": customer["id"],
+            "currency_code": foreign,
+            "line_items": [{"description": "Impeller", "quantity": 2, "unit_price": "60.00"}],
+        }
+        return await gateway.post("/v1/invoices", json=body, headers=admin.headers)
+
+    response = await eventually(
+        drafted, lambda r: r.status_code == 201, within_s=30, every_s=0.25, what="the customer"
+    )
+    draft = response.json()["data"]
+    assert draft["exchange_rate"] is None  # fixed at issue, from the rate in force then
+
+    refused = await gateway.post(f"/v1/invoices/{draft['id']}/send", headers=admin.headers)
+    assert refused.status_code == 422, refused.text
+    hint = refused.json()["error"]["details"][0]["message"]
+    assert f"/v1/billing/exchange-rates/{foreign}/" in hint
+
+    await call(
+        gateway, admin, "PUT", f"/v1/billing/exchange-rates/{foreign}/{yesterday}", {"rate": "1.25"}
+    )
+    sent = await call(gateway, admin, "POST", f"/v1/invoices/{draft['id']}/send")
+    assert Decimal(sent["exchange_rate"]) == Decimal("1.25")
+    entries = await call(
+        gateway, admin, "GET", "/v1/ledger/entries", params={"document_id": draft["id"]}
+    )
+    receivable = [
+        line for entry in entries for line in entry["lines"] if line["account_code"] == "1100"
+    ]
+    assert [Decimal(line["debit"]) for line in receivable] == [Decimal("150.00")]  # 120 x 1.25
+
+    async def receipt_entries() -> list[dict]:
+        found = await call(
+            gateway, admin, "GET", "/v1/ledger/entries", params={"source_type": "goods_received"}
+        )
+        return [e for e in found if e["source_id"] == str(received.delivery_id)]
+
+    (entry,) = await eventually(
+        receipt_entries, bool, within_s=30, every_s=0.25, what="the receipt to be booked"
+    )
+    inventory = {line["account_code"]: line for line in entry["lines"]}["1200"]
+    assert Decimal(inventory["debit"]) == Decimal("500.00")  # 100 x 4.00 x 1.25, no bill yet

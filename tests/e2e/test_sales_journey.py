@@ -11,8 +11,10 @@ from .events import published
 pytestmark = pytest.mark.e2e
 
 
-async def call(gateway, admin, method: str, path: str, body: dict | None = None) -> dict:
-    response = await gateway.request(method, path, json=body, headers=admin.headers)
+async def call(
+    gateway, admin, method: str, path: str, body: dict | None = None, params: dict | None = None
+) -> dict:
+    response = await gateway.request(method, path, json=body, params=params, headers=admin.headers)
     assert response.status_code in (200, 201), f"{method} {path}: {response.text}"
     return response.json()["data"]
 
