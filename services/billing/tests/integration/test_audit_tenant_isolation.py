@@ -138,6 +138,8 @@ LISTS = [
     "/v1/reports/cash-flow?start_date=2026-01-01&end_date=2026-12-31",
     "/v1/reports/accounts-payable-aging",
     "/v1/reports/accounts-payable-aging?format=csv",
+    "/v1/reports/accounts-payable-aging?detail=items",
+    "/v1/reports/accounts-payable-aging?format=csv&detail=items",
     "/v1/reports/accounts-payable-aging?supplier_id={supplier}",
 ]
 

@@ -191,7 +191,8 @@ async def test_approved_bills_show_in_accounts_payable_aging(app, caller):
     )
     await caller.post(f"/v1/bills/{bill['id']}/approve")
     response = await caller.get(
-        "/v1/reports/accounts-payable-aging", params={"as_of_date": "2026-05-20"}
+        "/v1/reports/accounts-payable-aging",
+        params={"as_of_date": "2026-05-20", "detail": "items"},
     )
     assert response.status_code == 200, response.text
     report = response.json()["data"]

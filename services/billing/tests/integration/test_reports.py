@@ -188,13 +188,13 @@ async def test_receivables_aging_moves_with_the_report_date(caller: Caller, book
 async def test_aging_of_party_totals_only_agrees_with_the_full_report(
     caller: Caller, books: Books
 ) -> None:
-    items = await report(caller, "accounts-receivable-aging", as_of_date="2026-02-16")
-    parties = await report(
-        caller, "accounts-receivable-aging", as_of_date="2026-02-16", detail="parties"
+    parties = await report(caller, "accounts-receivable-aging", as_of_date="2026-02-16")
+    items = await report(
+        caller, "accounts-receivable-aging", as_of_date="2026-02-16", detail="items"
     )
-    assert [d.pop("documents") for d in parties["details"]] == [None, None]
+    assert [d.pop("documents") for d in parties["details"]] == [None, None]  # seed 004's shape
     documents = [[x["document_number"] for x in d.pop("documents")] for d in items["details"]]
-    assert documents == [["INV-2026-0001"], ["INV-2026-0002"]]  # documents by default
+    assert documents == [["INV-2026-0001"], ["INV-2026-0002"]]
     assert parties == items  # the same party totals, summed by the database or here
     assert [(d["customer_name"], d["days_30"], d["current"]) for d in parties["details"]] == [
         ("Acme", "500.00", "0.00"),
@@ -210,7 +210,7 @@ async def test_aging_of_party_totals_only_agrees_with_the_full_report(
 async def test_aging_csv_of_party_totals(caller: Caller, books: Books) -> None:
     exported = await caller.get(
         "/v1/reports/accounts-payable-aging",
-        params={"as_of_date": "2026-05-10", "format": "csv", "detail": "parties"},
+        params={"as_of_date": "2026-05-10", "format": "csv"},  # party totals by default
     )
     assert exported.status_code == 200
     header, steel = rows_of(exported.text)
@@ -257,7 +257,7 @@ async def test_reports_export_as_csv(caller: Caller, books: Books) -> None:
     assert table[-1][3] == table[-1][4]
     aging_csv = await caller.get(
         "/v1/reports/accounts-receivable-aging",
-        params={"as_of_date": "2026-02-01", "format": "csv"},
+        params={"as_of_date": "2026-02-01", "format": "csv", "detail": "items"},
     )
     assert aging_csv.status_code == 200
     documents = rows_of(aging_csv.text)

@@ -73,7 +73,7 @@ async def aging_report(
     kind: str,
     as_of: date,
     party_id: uuid.UUID | None = None,
-    detail: AgingDetail = AgingDetail.ITEMS,
+    detail: AgingDetail = AgingDetail.PARTIES,
 ) -> aging.Aging:
     """`kind` is `receivable` (AR aging) or `payable` (AP aging).
 
