@@ -90,15 +90,17 @@ def test_unsplit_credits_post_as_before():
 
 
 def test_a_foreign_split_converts_the_customer_credit_on_its_own():
-    # 10.01 EUR at 1.333: the total is 13.34 in base, the credit part 5.01 -> 6.68, so
-    # applying or refunding 5.01 later at the same rate clears Customer Credits exactly.
+    # 10.01 EUR at 1.333: the credit part 5.01 -> 6.68, so applying or refunding 5.01
+    # later at the same rate clears Customer Credits exactly; the applied 5.00 -> 6.67
+    # comes off the receivable, and Sales takes what the two roundings leave.
     split = CreditSplit(net=D("10.01"), tax=D("0"), total=D("10.01"))
     fx = Fx("EUR", "USD", D("1.333"))
     draft = _entry(Placement(D("5.00"), D("5.01")), fx=fx, split=split)
     assert draft.is_balanced
     by_account = {line.account: line for line in draft.lines}
     assert by_account[Account.CUSTOMER_CREDITS].credit == fx.to_base(D("5.01")) == D("6.68")
-    assert by_account[Account.ACCOUNTS_RECEIVABLE].credit == D("13.34") - D("6.68")
+    assert by_account[Account.ACCOUNTS_RECEIVABLE].credit == fx.to_base(D("5.00")) == D("6.67")
+    assert by_account[Account.SALES].debit == D("6.68") + D("6.67")
 
 
 def test_a_placement_must_add_up_to_the_total():
