@@ -89,13 +89,15 @@ async def gateway(
                 yield client
 
 
-AUTH = {"Authorization": f"Bearer {SIGNER.token()}"}
+def auth() -> dict[str, str]:
+    """Fresh at each call: a token made at import would expire before a long suite reached it."""
+    return {"Authorization": f"Bearer {SIGNER.token()}"}
 
 
 async def test_an_idempotent_request_is_retried_once_after_a_refused_connection() -> None:
     attempts: list[str] = []
     async with gateway(attempts=attempts, refuse_first=True) as client:
-        response = await client.get("/v1/invoices", headers=AUTH)
+        response = await client.get("/v1/invoices", headers=auth())
 
     assert response.status_code == 200
     assert attempts == ["GET"]  # the refused attempt never reached it; the retry did
@@ -104,7 +106,7 @@ async def test_an_idempotent_request_is_retried_once_after_a_refused_connection(
 async def test_a_post_is_not_retried_after_a_refused_connection() -> None:
     attempts: list[str] = []
     async with gateway(attempts=attempts, refuse_first=True) as client:
-        response = await client.post("/v1/invoices", json={}, headers=AUTH)
+        response = await client.post("/v1/invoices", json={}, headers=auth())
 
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "UPSTREAM_UNAVAILABLE"
@@ -113,7 +115,7 @@ async def test_a_post_is_not_retried_after_a_refused_connection() -> None:
 
 async def test_identity_being_unreachable_is_a_503_not_a_bad_token() -> None:
     async with gateway(verifier=JwksVerifier(identity_down)) as client:
-        response = await client.get("/v1/invoices", headers=AUTH)
+        response = await client.get("/v1/invoices", headers=auth())
 
     assert response.status_code == 503
     error = response.json()["error"]
@@ -138,7 +140,7 @@ async def test_identity_being_unreachable_while_resolving_a_key_is_a_503() -> No
 
 async def test_an_unexpected_error_is_a_500_envelope_with_request_id_and_no_trace() -> None:
     async with gateway(verifier=CrashingVerifier(jwks)) as client:
-        response = await client.get("/v1/invoices", headers={**AUTH, "X-Request-Id": "req_bug"})
+        response = await client.get("/v1/invoices", headers={**auth(), "X-Request-Id": "req_bug"})
 
     assert response.status_code == 500
     assert response.headers["x-request-id"] == "req_bug"
@@ -168,7 +170,9 @@ async def test_cors_allows_only_the_configured_origins() -> None:
 
 async def test_without_cors_origins_no_cors_headers_are_sent() -> None:
     async with gateway() as client:
-        response = await client.get("/v1/invoices", headers={**AUTH, "Origin": "https://a.example"})
+        response = await client.get(
+            "/v1/invoices", headers={**auth(), "Origin": "https://a.example"}
+        )
 
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
