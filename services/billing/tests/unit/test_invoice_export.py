@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from millbook_billing.invoices.export import HEADER, csv_chunk, row_of
+from millbook_platform.money import money_text
 
 D = Decimal
 CUSTOMER = uuid.uuid4()
@@ -66,3 +67,22 @@ def test_a_chunk_is_rfc_4180_records_that_read_back():
     header, row = list(csv.reader(io.StringIO(chunk)))
     assert header == list(HEADER)
     assert row[4] == 'Acme "Mill", Ltd'
+
+
+def test_amounts_are_exactly_the_wire_form_money_text_gives():
+    """The export rounds with the unit looked up once per row; the result must not differ
+    from `money_text` anywhere: half-up ties, negatives, 0, 2 and 3 minor digits."""
+    amounts = ("0.0050", "0.0049", "2.5000", "-2.5000", "1100.5550", "-0.0050", "12345.9999")
+    for currency in ("USD", "JPY", "KWD", "EUR"):
+        for amount in amounts:
+            row = row_of(
+                (None, date(2026, 1, 1), None, CUSTOMER, "A", "draft", currency, D(amount))
+            )
+            assert row[7] == money_text(D(amount), currency), (currency, amount)
+    assert row_of(values(currency="KWD"))[7:9] == ["1000.500", "0.000"]
+
+
+def test_a_missing_amount_or_due_date_is_an_empty_cell():
+    row = row_of(("INV-1", date(2026, 1, 1), None, CUSTOMER, None, "draft", "USD", None, D(1)))
+    assert row[2] == row[4] == row[7] == ""
+    assert row[8] == "1.00"

@@ -134,11 +134,16 @@ async def stream_for_export(
     session: AsyncSession, tenant_id: uuid.UUID, filters: InvoiceFilters, *, batch: int
 ) -> AsyncIterator[Sequence[Row[*tuple[Any, ...]]]]:
     """The filtered invoices, oldest first, through a server-side cursor `batch` rows at a
-    time: memory stays flat however many invoices match."""
+    time: memory stays flat however many invoices match.
+
+    Plain columns need no ORM: the statement runs on the session's connection (same
+    transaction and tenant), which spares the ORM's per-row work (bench/billing.py
+    part 3 measures the export against PostgreSQL's own COPY)."""
     statement = _filtered(select(*EXPORT_COLUMNS), tenant_id, filters).order_by(
         Invoice.invoice_date, Invoice.created_at, Invoice.id
     )
-    result = await session.stream(statement.execution_options(yield_per=batch))
+    connection = await session.connection()
+    result = await connection.stream(statement.execution_options(yield_per=batch))
     async for rows in result.partitions(batch):
         yield rows
 

@@ -99,6 +99,8 @@ class Invoice(_Totals, TenantScoped, Base):
         Index("ix_invoices_tenant_status_due", "tenant_id", "status", "due_date"),
         Index("ix_invoices_tenant_customer", "tenant_id", "customer_id"),
         Index("ix_invoices_tenant_updated", "tenant_id", "updated_at"),
+        # the export's order, and date-range filters: the first row without a sort
+        Index("ix_invoices_tenant_date", "tenant_id", "invoice_date", "created_at", "id"),
     )
 
     invoice_number: Mapped[str | None] = mapped_column(String(30))
