@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from millbook_platform.iso_codes import CURRENCY_MINOR_UNITS
 
 
+@cache  # on every amount's path: a million-row export asks it millions of times
 def minor_unit(currency_code: str) -> Decimal:
     """`Decimal("0.01")` for USD, `Decimal("1")` for JPY, `Decimal("0.001")` for KWD."""
     return Decimal(1).scaleb(-CURRENCY_MINOR_UNITS[currency_code])

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,7 +13,7 @@ from millbook_billing.invoices import repository
 from millbook_billing.invoices.repository import InvoiceFilters
 from millbook_platform.csv_cells import csv_records, text_cell
 from millbook_platform.db import unit_of_work
-from millbook_platform.money import minor_unit
+from millbook_platform.money import money_text
 
 HEADER = (
     "invoice_number",
@@ -36,18 +34,9 @@ HEADER = (
 BATCH = 1000
 
 
-# The currency's minor unit, looked up once per currency rather than once per amount.
-_quantum = cache(minor_unit)
-
-
 def row_of(values: Sequence[Any]) -> list[str]:
-    """One invoice's export row: ISO dates, money with the currency's minor digits.
-
-    The amounts are `money_text`'s wire form (half-up to the currency's minor unit),
-    with the unit found once per row: this runs a million times in a big export.
-    """
+    """One invoice's export row: ISO dates, money with the currency's minor digits."""
     (number, invoice_date, due_date, customer_id, customer_name, status, currency) = values[:7]
-    quantum = _quantum(currency)
     return [
         number or "",
         _date(invoice_date),
@@ -56,12 +45,8 @@ def row_of(values: Sequence[Any]) -> list[str]:
         text_cell(customer_name),
         status,
         currency,
-        *[_money(amount, quantum) for amount in values[7:]],
+        *[money_text(amount, currency) or "" for amount in values[7:]],
     ]
-
-
-def _money(amount: Decimal | None, quantum: Decimal) -> str:
-    return "" if amount is None else str(amount.quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 csv_chunk = csv_records  # RFC 4180 records (CRLF) for a batch of rows
