@@ -109,3 +109,23 @@ async def entries_balance(sessions: async_sessionmaker[AsyncSession], tenant_id:
             {"t": tenant_id},
         )
         return int(unbalanced or 0)
+
+
+async def document_balance(caller: Caller, account: str, document_id: str) -> Decimal:
+    """Debits minus credits on one account for one document, read through
+    GET /v1/ledger/entries (the API a user would check it with)."""
+    response = await caller.get(
+        "/v1/ledger/entries", params={"document_id": document_id, "account": account, "limit": 100}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert 0 < body["meta"]["total"] < 100
+    return sum(
+        (
+            Decimal(line["debit"]) - Decimal(line["credit"])
+            for entry in body["data"]
+            for line in entry["lines"]
+            if line["account_code"] == account and line["document_id"] == document_id
+        ),
+        Decimal(0),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .receivables import a_customer, a_sent_invoice, entries_balance
+from .receivables import a_customer, a_sent_invoice, document_balance, entries_balance
 
 D = Decimal
 RATE = "1.005"  # 1.00 EUR is 1.005, so 1.01 USD; each half (0.50 EUR) alone is 0.50 USD
@@ -13,21 +13,7 @@ RATE = "1.005"  # 1.00 EUR is 1.005, so 1.01 USD; each half (0.50 EUR) alone is 
 
 async def customer_credits_of(caller, source_id: str) -> Decimal:
     """What Customer Credits (2200) holds for one source document, credit side, in base."""
-    response = await caller.get(
-        "/v1/ledger/entries", params={"document_id": source_id, "account": "2200", "limit": 100}
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert 0 < body["meta"]["total"] < 100
-    return sum(
-        (
-            D(line["credit"]) - D(line["debit"])
-            for entry in body["data"]
-            for line in entry["lines"]
-            if line["account_code"] == "2200" and line["document_id"] == source_id
-        ),
-        D(0),
-    )
+    return -await document_balance(caller, "2200", source_id)
 
 
 async def test_an_overpaid_receipts_credit_applied_and_refunded_clears_in_base(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .receivables import a_customer, a_sent_invoice, entries_balance
+from .receivables import a_customer, a_sent_invoice, document_balance, entries_balance
 
 D = Decimal
 RATE = "1.0825"  # 110.00 EUR is 119.075, so 119.08 USD on AR
@@ -25,21 +25,7 @@ def receipt(customer, amount: str, invoice_id: str, rate: str) -> dict:
 
 async def receivable_of(caller, invoice_id: str) -> Decimal:
     """AR debits minus credits on the invoice, from GET /v1/ledger/entries."""
-    response = await caller.get(
-        "/v1/ledger/entries", params={"document_id": invoice_id, "account": "1100", "limit": 100}
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["meta"]["total"] < 100
-    return sum(
-        (
-            D(line["debit"]) - D(line["credit"])
-            for entry in body["data"]
-            for line in entry["lines"]
-            if line["account_code"] == "1100" and line["document_id"] == invoice_id
-        ),
-        D(0),
-    )
+    return await document_balance(caller, "1100", invoice_id)
 
 
 async def test_a_foreign_invoice_settled_in_pieces_leaves_no_receivable_in_base(
