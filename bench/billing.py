@@ -483,7 +483,7 @@ async def drive_export(
         tracemalloc.start()
     try:
         started = time.perf_counter()
-        async for chunk in export.csv_stream(sessions, tenant, InvoiceFilters()):
+        async for chunk in export.csv_stream(sessions, tenant, InvoiceFilters(today=date.today())):
             data = chunk.encode()  # what StreamingResponse does with each str chunk
             if not run.size:
                 run.first_byte = time.perf_counter() - started

@@ -294,22 +294,59 @@ async def test_filters_search_and_sort(app, caller):
     assert bad.status_code == 422
 
 
-async def test_the_overdue_job_flags_past_due_invoices_once(app, caller, sessions):
+async def test_a_past_due_invoice_reads_overdue_at_once_everywhere(app, caller, sessions):
+    """No job has run: GET, the list, the status filters and the export already say overdue."""
+    customer = await a_customer(app, caller)
+    late = await a_sent_invoice(caller, customer, invoice_date="2026-01-01", due_date="2026-01-31")
+    on_time = await a_sent_invoice(caller, customer, due_date=str(date.today()))
+
+    async def statuses(**params):
+        response = await caller.get("/v1/invoices", params=params)
+        assert response.status_code == 200, response.text
+        return {row["id"]: row["status"] for row in response.json()["data"]}
+
+    assert late["status"] == "overdue"  # the send's own answer
+    assert (await caller.get(f"/v1/invoices/{late['id']}")).json()["data"]["status"] == "overdue"
+    assert await statuses() == {late["id"]: "overdue", on_time["id"]: "sent"}
+    assert await statuses(status="overdue") == {late["id"]: "overdue"}
+    assert await statuses(status="sent") == {on_time["id"]: "sent"}  # never one reading overdue
+    assert await statuses(status="unpaid") == {late["id"]: "overdue", on_time["id"]: "sent"}
+    assert await statuses(overdue_only="true") == {late["id"]: "overdue"}
+    export = (await caller.get("/v1/invoices/export")).text
+    row = next(line for line in export.splitlines() if late["invoice_number"] in line)
+    assert ",overdue," in row
+    # A partial payment keeps it overdue (a balance is still late); the rest settles it.
+    partly = {
+        "payment_type": "receipt",
+        "customer_id": str(customer),
+        "amount": "10.00",
+        "allocations": [{"invoice_id": late["id"], "amount": "10.00"}],
+    }
+    assert (await caller.post("/v1/payments", partly)).status_code == 201
+    assert (await caller.get(f"/v1/invoices/{late['id']}")).json()["data"]["status"] == "overdue"
+    assert await statuses(status="partial") == {}
+    paid = await caller.post(f"/v1/invoices/{late['id']}/mark-paid")
+    assert paid.json()["data"]["status"] == "paid"
+    assert await statuses(status="overdue") == {}
+
+
+async def test_the_overdue_job_only_publishes_the_event_once_per_invoice(app, caller, sessions):
     customer = await a_customer(app, caller)
     late = await a_sent_invoice(caller, customer, invoice_date="2026-01-01", due_date="2026-01-31")
     on_time = await a_sent_invoice(caller, customer, invoice_date=str(date.today()))
     await flag_overdue_invoices(sessions, today=date.today())
     await flag_overdue_invoices(sessions, today=date.today())
-    assert (await caller.get(f"/v1/invoices/{late['id']}")).json()["data"]["status"] == "overdue"
-    assert (await caller.get(f"/v1/invoices/{on_time['id']}")).json()["data"]["status"] == "sent"
     overdue = await events_of(sessions, caller.tenant_id, "billing.invoice.overdue")
-    assert [event["invoice_id"] for event in overdue] == [late["id"]]
-    # A partial payment keeps it overdue; settling it makes it paid.
-    paid = await caller.post(f"/v1/invoices/{late['id']}/mark-paid")
-    assert paid.json()["data"]["status"] == "paid"
+    assert [(event["invoice_id"], event["status"]) for event in overdue] == [
+        (late["id"], "overdue")
+    ]
+    # The job changes no invoice: what a reader sees is derived from the due date.
+    assert (await caller.get(f"/v1/invoices/{on_time['id']}")).json()["data"]["status"] == "sent"
     future = date.today() + timedelta(days=400)
     await flag_overdue_invoices(sessions, today=future)
-    assert (await caller.get(f"/v1/invoices/{on_time['id']}")).json()["data"]["status"] == "overdue"
+    await flag_overdue_invoices(sessions, today=future)
+    overdue = await events_of(sessions, caller.tenant_id, "billing.invoice.overdue")
+    assert sorted(event["invoice_id"] for event in overdue) == sorted([late["id"], on_time["id"]])
 
 
 async def test_scopes_guard_reading_and_writing(app, caller):

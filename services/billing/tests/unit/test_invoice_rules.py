@@ -12,7 +12,7 @@ from millbook_billing.invoices.domain import (
     due_date_for,
     is_editable,
     is_past_due,
-    mark_overdue,
+    reads_as,
     send,
     void,
 )
@@ -58,14 +58,22 @@ def test_void_is_refused_once_money_was_applied_or_when_not_issued(status, paid,
         void(status, paid_amount=D(paid), credited_amount=D(credited))
 
 
-def test_overdue_only_for_sent_or_partial_invoices_past_their_due_date():
+def test_a_sent_or_partial_invoice_with_a_balance_reads_overdue_the_day_after_its_due_date():
     today = date(2026, 5, 10)
-    assert mark_overdue("sent", date(2026, 5, 9), today) is InvoiceStatus.OVERDUE
-    assert mark_overdue("partial", date(2026, 1, 1), today) is InvoiceStatus.OVERDUE
-    assert not is_past_due("sent", date(2026, 5, 10), today)  # due today is not late yet
-    for status in ("draft", "paid", "voided", "overdue"):
-        with pytest.raises(IllegalStep):
-            mark_overdue(status, date(2026, 1, 1), today)
+    balance = D("50.00")
+    assert reads_as("sent", date(2026, 5, 9), balance, today) is InvoiceStatus.OVERDUE
+    assert reads_as("partial", date(2026, 1, 1), balance, today) is InvoiceStatus.OVERDUE
+    assert reads_as("sent", date(2026, 5, 10), balance, today) is InvoiceStatus.SENT  # due today
+    assert not is_past_due("sent", date(2026, 5, 10), today)
+
+
+@pytest.mark.parametrize("status", ["draft", "paid", "voided"])
+def test_an_invoice_not_open_reads_as_stored_however_late(status):
+    assert reads_as(status, date(2026, 1, 1), D("10.00"), date(2026, 5, 10)) == status
+
+
+def test_an_invoice_with_nothing_left_to_pay_never_reads_overdue():
+    assert reads_as("partial", date(2026, 1, 1), D(0), date(2026, 5, 10)) is InvoiceStatus.PARTIAL
 
 
 def _apply(status="sent", total="100.00", already_paid="0", already_credited="0", **applied):
@@ -100,8 +108,9 @@ def test_a_credit_note_after_a_partial_payment_settles_the_rest():
     assert (settled.paid_amount, settled.credited_amount) == (D("70"), D("30"))
 
 
-def test_an_overdue_invoice_stays_overdue_until_settled():
-    assert _apply(status="overdue", paid="10").status is InvoiceStatus.OVERDUE
+def test_a_payment_on_a_late_invoice_stores_partial_or_paid_never_overdue():
+    # `overdue` is read from the due date, never stored (a legacy stored one still settles).
+    assert _apply(status="overdue", paid="10").status is InvoiceStatus.PARTIAL
     assert _apply(status="overdue", paid="100.00").status is InvoiceStatus.PAID
 
 

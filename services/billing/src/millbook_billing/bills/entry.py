@@ -14,9 +14,10 @@ from millbook_billing.bills.schemas import BillCreate, BillLineIn, BillPatch
 from millbook_billing.models import Bill, BillLine
 from millbook_billing.purchase_orders import repository as purchase_orders
 from millbook_billing.settings.exchange_rates import documents as exchange_rates
-from millbook_billing.suppliers.repository import SupplierRecord, get_supplier
+from millbook_billing.suppliers.repository import SupplierRecord
+from millbook_billing.suppliers.service import supplier_of
 from millbook_billing.tenants.service import base_currency
-from millbook_platform.errors import NotFound, ValidationFailed, field_error
+from millbook_platform.errors import ValidationFailed, field_error
 
 ZERO = Decimal(0)
 
@@ -58,17 +59,6 @@ async def new_bill(
     return bill
 
 
-async def supplier_of(
-    session: AsyncSession, tenant_id: uuid.UUID, supplier_id: uuid.UUID
-) -> SupplierRecord:
-    supplier = await get_supplier(session, tenant_id, supplier_id)
-    if supplier is None:
-        raise NotFound(
-            "No supplier with this id.", details=[field_error("supplier_id", str(supplier_id))]
-        )
-    return supplier
-
-
 async def _currency(
     session: AsyncSession, tenant_id: uuid.UUID, body: BillCreate, supplier: SupplierRecord
 ) -> str:
@@ -77,7 +67,7 @@ async def _currency(
         return body.currency_code or supplier.currency_code
     order = await purchase_orders.get(session, tenant_id, body.purchase_order_id)
     if order is None:
-        # Not here yet (events arrive in any order): the bill waits in `pending` matching.
+        # Not here even after `create_bill`'s brief wait: the bill waits in `pending` matching.
         return body.currency_code or supplier.currency_code
     if order.supplier_id != supplier.id:
         raise ValidationFailed(

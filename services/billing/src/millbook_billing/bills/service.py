@@ -99,6 +99,9 @@ async def create_bill(
 ) -> BillWithLines:
     """Enter a supplier's bill as a draft and match it against its purchase order."""
     if body.purchase_order_id is not None:
+        # Wait (bounded) for an order purchasing just created before taking its lock:
+        # the consumer that writes it takes the same lock.
+        await purchase_orders.await_order(session, tenant_id, body.purchase_order_id)
         await purchase_orders.lock_order(session, body.purchase_order_id)
     bill = await entry.new_bill(session, tenant_id, body, document_id=document_id)
     await _refuse_duplicate(session, bill)

@@ -1,4 +1,8 @@
-"""The customers read model: sales' customers as billing needs them (`get_customer`)."""
+"""The customers read model: sales' customers as billing needs them (`get_customer`).
+
+A customer sales created a moment ago may not be here yet: `await_customer` waits
+briefly for it (`millbook_platform.read_models`), woken by the projection's `announce`.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.models import BillingCustomer
+from millbook_platform import read_models
 
 DELETED = "deleted"
+TABLE = BillingCustomer.__tablename__
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,19 @@ async def get_customer(
     )
 
 
+async def await_customer(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> CustomerRecord | None:
+    """The tenant's customer, waiting up to `read_models.WAIT_S` for sales' event to land."""
+    return await read_models.await_row(
+        session,
+        lambda: get_customer(session, tenant_id, customer_id),
+        table=TABLE,
+        tenant_id=tenant_id,
+        row_id=customer_id,
+    )
+
+
 async def upsert(
     session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, values: dict[str, Any]
 ) -> None:
@@ -71,6 +90,7 @@ async def upsert(
             where=BillingCustomer.as_of <= statement.excluded.as_of,
         )
     )
+    await read_models.announce(session, TABLE, tenant_id, customer_id)
 
 
 async def mark_deleted(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.attachments import repository as attachments
 from millbook_billing.attachments.service import get_attachment, store_upload
-from millbook_billing.customers.repository import get_customer
+from millbook_billing.customers.service import customer_of
 from millbook_billing.expenses import domain, events, repository
 from millbook_billing.expenses.repository import ExpenseFilters
 from millbook_billing.expenses.schemas import REQUIRED_FIELDS, ExpenseCreate, ExpenseUpdate
@@ -254,11 +254,8 @@ async def _check(session: AsyncSession, tenant_id: uuid.UUID, expense: Expense) 
         domain.check_billable(expense.is_billable, expense.customer_id)
     except domain.ExpenseRuleBroken as exc:
         raise ValidationFailed(str(exc), details=[field_error(exc.field, str(exc))]) from exc
-    customer_id = expense.customer_id
-    if customer_id is not None and await get_customer(session, tenant_id, customer_id) is None:
-        raise NotFound(
-            "No customer with this id.", details=[field_error("customer_id", str(customer_id))]
-        )
+    if expense.customer_id is not None:
+        await customer_of(session, tenant_id, expense.customer_id)
 
 
 async def _link_attachments(

@@ -14,6 +14,9 @@ _NET = re.compile(r"^Net (\d{1,3})$")
 
 
 class InvoiceStatus(StrEnum):
+    """What an invoice reads as. `overdue` is never stored: it is derived when read
+    (`reads_as`) from the due date, so it is true the moment the date passes."""
+
     DRAFT = "draft"
     SENT = "sent"
     PARTIAL = "partial"
@@ -22,11 +25,12 @@ class InvoiceStatus(StrEnum):
     VOIDED = "voided"
 
 
-OPEN = frozenset({InvoiceStatus.SENT, InvoiceStatus.PARTIAL, InvoiceStatus.OVERDUE})
+# Stored statuses of an issued invoice with a balance left: payments and credits apply.
+OPEN = frozenset({InvoiceStatus.SENT, InvoiceStatus.PARTIAL})
 # `unpaid` (seed 004's filter) is every issued invoice with a balance left.
 STATUS_FILTERS: dict[str, frozenset[InvoiceStatus]] = {
     **{status.value: frozenset({status}) for status in InvoiceStatus},
-    "unpaid": OPEN,
+    "unpaid": OPEN | {InvoiceStatus.OVERDUE},
 }
 
 
@@ -40,7 +44,15 @@ def is_editable(status: str) -> bool:
 
 def is_open(status: str) -> bool:
     """Issued and not settled: payments and credit notes may be applied."""
-    return InvoiceStatus(status) in OPEN
+    return InvoiceStatus(status) in OPEN or status == InvoiceStatus.OVERDUE
+
+
+def reads_as(status: str, due_date: date, balance: Decimal, today: date) -> InvoiceStatus:
+    """The status a reader sees on `today`: an issued invoice with a balance past its due
+    date is `overdue` (derived, never stored); any other reads as stored."""
+    if is_past_due(status, due_date, today) and balance > ZERO:
+        return InvoiceStatus.OVERDUE
+    return InvoiceStatus(status)
 
 
 def due_date_for(invoice_date: date, payment_terms: str) -> date:
@@ -72,12 +84,6 @@ def is_past_due(status: str, due_date: date, today: date) -> bool:
     return status in (InvoiceStatus.SENT, InvoiceStatus.PARTIAL) and due_date < today
 
 
-def mark_overdue(status: str, due_date: date, today: date) -> InvoiceStatus:
-    if not is_past_due(status, due_date, today):
-        raise IllegalStep(f"a {status} invoice due {due_date} is not overdue on {today}")
-    return InvoiceStatus.OVERDUE
-
-
 @dataclass(frozen=True)
 class Settlement:
     """An invoice after an amount was applied to it."""
@@ -100,7 +106,7 @@ def apply(
     """Apply a payment (`paid`) or a credit note (`credited`) to an open invoice.
 
     More than the balance is refused, never silently capped. A settled invoice is
-    `paid`; an overdue one stays `overdue` until settled; otherwise it is `partial`.
+    `paid`, otherwise `partial` (which still reads as overdue past its due date).
     """
     if not is_open(status):
         raise IllegalStep(f"cannot apply an amount to a {status} invoice")
@@ -110,10 +116,5 @@ def apply(
     if paid + credited > balance:
         raise ValueError(f"{paid + credited} is more than the open balance {balance}")
     new_balance = balance - paid - credited
-    if new_balance == ZERO:
-        new_status = InvoiceStatus.PAID
-    elif status == InvoiceStatus.OVERDUE:
-        new_status = InvoiceStatus.OVERDUE
-    else:
-        new_status = InvoiceStatus.PARTIAL
+    new_status = InvoiceStatus.PAID if new_balance == ZERO else InvoiceStatus.PARTIAL
     return Settlement(paid_amount + paid, credited_amount + credited, new_balance, new_status)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from millbook_billing.invoices.domain import reads_as
 from millbook_billing.models import Invoice, InvoiceLine
 from millbook_contracts.billing import (
     InvoiceCreated,
@@ -45,7 +46,9 @@ def lines_of(lines: Sequence[Any], currency_code: str) -> list[LineFacts]:
     ]
 
 
-def _facts(invoice: Invoice, at: datetime) -> dict[str, Any]:
+def _facts(invoice: Invoice, at: datetime, today: date | None = None) -> dict[str, Any]:
+    """The invoice as it reads at `at` (so past its due date, `overdue`)."""
+
     def money(amount: Decimal) -> Decimal:
         return round_money(amount, invoice.currency_code)
 
@@ -54,7 +57,9 @@ def _facts(invoice: Invoice, at: datetime) -> dict[str, Any]:
         "invoice_number": invoice.invoice_number,
         "customer_id": invoice.customer_id,
         "customer_name": invoice.customer_name,
-        "status": invoice.status,
+        "status": reads_as(
+            invoice.status, invoice.due_date, invoice.balance_amount, today or at.date()
+        ).value,
         "invoice_date": invoice.invoice_date,
         "due_date": invoice.due_date,
         "currency_code": invoice.currency_code,
@@ -108,9 +113,10 @@ def invoice_settled(
     return InvoicePartiallyPaid(**facts, amount_applied=amount)
 
 
-def invoice_overdue(invoice: Invoice, at: datetime) -> InvoiceOverdue:
+def invoice_overdue(invoice: Invoice, at: datetime, today: date) -> InvoiceOverdue:
     assert invoice.invoice_number is not None
-    return InvoiceOverdue(**{**_facts(invoice, at), "invoice_number": invoice.invoice_number})
+    facts = _facts(invoice, at, today)
+    return InvoiceOverdue(**{**facts, "invoice_number": invoice.invoice_number})
 
 
 def invoice_voided(invoice: Invoice) -> InvoiceVoided:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, and_, delete, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, delete, literal, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.invoices.domain import InvoiceStatus
@@ -31,15 +31,40 @@ SORTABLE = {
 
 @dataclass(frozen=True)
 class InvoiceFilters:
+    today: date  # the day statuses are read on: past due then reads `overdue`
     statuses: frozenset[InvoiceStatus] | None = None
     customer_id: uuid.UUID | None = None
     date_from: date | None = None
     date_to: date | None = None
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
-    overdue_on: date | None = None  # only invoices overdue on this day
+    overdue_only: bool = False
     search: str | None = None
     updated_since: datetime | None = None
+
+
+def past_due(today: date) -> ColumnElement[bool]:
+    """An issued invoice with a balance left whose due date passed: it reads `overdue`."""
+    return and_(
+        Invoice.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIAL.value]),
+        Invoice.due_date < today,
+        Invoice.balance_amount > 0,
+    )
+
+
+def reads_as(today: date) -> ColumnElement[str]:
+    """`domain.reads_as` in SQL: the status a reader sees on `today`."""
+    return case((past_due(today), literal(InvoiceStatus.OVERDUE.value)), else_=Invoice.status)
+
+
+def _reading(status: InvoiceStatus, today: date) -> ColumnElement[bool]:
+    """Invoices that read as `status` on `today` (stored columns only: the indexes apply)."""
+    if status == InvoiceStatus.OVERDUE:
+        return past_due(today)
+    stored = Invoice.status == status.value
+    if status in (InvoiceStatus.SENT, InvoiceStatus.PARTIAL):
+        return and_(stored, not_(past_due(today)))
+    return stored
 
 
 async def get(
@@ -111,23 +136,24 @@ async def list_page(
     )
 
 
-# The columns of an export row, in order; plain tuples, no ORM objects to keep alive.
-EXPORT_COLUMNS = (
-    Invoice.invoice_number,
-    Invoice.invoice_date,
-    Invoice.due_date,
-    Invoice.customer_id,
-    Invoice.customer_name,
-    Invoice.status,
-    Invoice.currency_code,
-    Invoice.subtotal,
-    Invoice.discount_amount,
-    Invoice.tax_amount,
-    Invoice.total_amount,
-    Invoice.paid_amount,
-    Invoice.credited_amount,
-    Invoice.balance_amount,
-)
+def export_columns(today: date) -> tuple[Any, ...]:
+    """The columns of an export row, in order; plain tuples, no ORM objects to keep alive."""
+    return (
+        Invoice.invoice_number,
+        Invoice.invoice_date,
+        Invoice.due_date,
+        Invoice.customer_id,
+        Invoice.customer_name,
+        reads_as(today).label("status"),
+        Invoice.currency_code,
+        Invoice.subtotal,
+        Invoice.discount_amount,
+        Invoice.tax_amount,
+        Invoice.total_amount,
+        Invoice.paid_amount,
+        Invoice.credited_amount,
+        Invoice.balance_amount,
+    )
 
 
 async def stream_for_export(
@@ -139,7 +165,8 @@ async def stream_for_export(
     Plain columns need no ORM: the statement runs on the session's connection (same
     transaction and tenant), which spares the ORM's per-row work (bench/billing.py
     part 3 measures the export against PostgreSQL's own COPY)."""
-    statement = _filtered(select(*EXPORT_COLUMNS), tenant_id, filters).order_by(
+    columns = export_columns(filters.today)
+    statement = _filtered(select(*columns), tenant_id, filters).order_by(
         Invoice.invoice_date, Invoice.created_at, Invoice.id
     )
     connection = await session.connection()
@@ -152,7 +179,7 @@ def _filtered(statement: _Statement, tenant_id: uuid.UUID, filters: InvoiceFilte
     """The list's filters, shared by the page and the export."""
     statement = statement.where(Invoice.tenant_id == tenant_id)
     if filters.statuses is not None:
-        statement = statement.where(Invoice.status.in_([s.value for s in filters.statuses]))
+        statement = statement.where(or_(*(_reading(s, filters.today) for s in filters.statuses)))
     if filters.customer_id is not None:
         statement = statement.where(Invoice.customer_id == filters.customer_id)
     if filters.date_from is not None:
@@ -163,16 +190,8 @@ def _filtered(statement: _Statement, tenant_id: uuid.UUID, filters: InvoiceFilte
         statement = statement.where(Invoice.total_amount >= filters.min_amount)
     if filters.max_amount is not None:
         statement = statement.where(Invoice.total_amount <= filters.max_amount)
-    if filters.overdue_on is not None:
-        statement = statement.where(
-            or_(
-                Invoice.status == InvoiceStatus.OVERDUE.value,
-                and_(
-                    Invoice.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIAL.value]),
-                    Invoice.due_date < filters.overdue_on,
-                ),
-            )
-        )
+    if filters.overdue_only:
+        statement = statement.where(past_due(filters.today))
     if filters.search:
         pattern = "%" + _escape_like(filters.search) + "%"
         statement = statement.where(
@@ -191,14 +210,12 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def past_due(session: AsyncSession, today: date, limit: int) -> Sequence[Invoice]:
-    """Issued invoices past due and not yet flagged, across tenants; skips rows others hold."""
+async def overdue_unannounced(session: AsyncSession, today: date, limit: int) -> Sequence[Invoice]:
+    """Invoices reading `overdue` whose event is not yet out, across tenants; skips rows
+    others hold."""
     rows = await session.scalars(
         select(Invoice)
-        .where(
-            Invoice.status.in_([InvoiceStatus.SENT.value, InvoiceStatus.PARTIAL.value]),
-            Invoice.due_date < today,
-        )
+        .where(past_due(today), Invoice.overdue_at.is_(None))
         .order_by(Invoice.due_date, Invoice.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from millbook_billing.invoices import export, service
-from millbook_billing.invoices.domain import STATUS_FILTERS
+from millbook_billing.invoices.domain import STATUS_FILTERS, reads_as
 from millbook_billing.invoices.repository import InvoiceFilters
 from millbook_billing.invoices.schemas import (
     CustomerRef,
@@ -25,7 +25,6 @@ from millbook_billing.invoices.schemas import (
 from millbook_billing.invoices.service import InvoiceWithLines
 from millbook_billing.payments import service as payments
 from millbook_platform.auth import Principal
-from millbook_platform.db import utcnow
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.errors import ValidationFailed, field_error
 from millbook_platform.pagination import (
@@ -51,6 +50,8 @@ def view(current: InvoiceWithLines) -> Invoice:
         for name in Invoice.model_fields
         if name not in ("line_items", "customer")
     }
+    today = service.reading_day()
+    columns["status"] = reads_as(invoice.status, invoice.due_date, invoice.balance_amount, today)
     lines = [
         InvoiceLineOut.model_validate(
             {
@@ -94,13 +95,14 @@ def invoice_filters(
             details=[field_error("status", "choose from " + ", ".join(STATUS_FILTERS))],
         )
     return InvoiceFilters(
+        today=service.reading_day(),
         statuses=STATUS_FILTERS[status] if status else None,
         customer_id=customer_id,
         date_from=date_from,
         date_to=date_to,
         min_amount=min_amount,
         max_amount=max_amount,
-        overdue_on=utcnow().date() if overdue_only else None,
+        overdue_only=overdue_only,
         search=search.strip() if search and search.strip() else None,
         updated_since=updated_since,
     )

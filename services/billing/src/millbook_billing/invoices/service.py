@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from millbook_billing.customers.repository import CustomerRecord, get_customer
+from millbook_billing.customers.repository import get_customer
+from millbook_billing.customers.service import customer_of
 from millbook_billing.invoices import accounting, document, domain, events, repository
 from millbook_billing.invoices.domain import InvoiceStatus
 from millbook_billing.invoices.events import SOURCE
@@ -74,6 +75,12 @@ class DraftFacts:
     period_date: date | None = None
 
 
+def reading_day() -> date:
+    """The day an invoice's status is read on (`overdue` past its due date): today in UTC,
+    as billing does not hold the organization's timezone."""
+    return utcnow().date()
+
+
 async def get_invoice(
     session: AsyncSession, tenant_id: uuid.UUID, invoice_id: uuid.UUID, *, lock: bool = False
 ) -> InvoiceWithLines:
@@ -92,17 +99,6 @@ async def list_invoices(
     rows, meta = await repository.list_page(session, tenant_id, filters, page)
     lines = await repository.lines_of(session, tenant_id, [row.id for row in rows])
     return [InvoiceWithLines(row, lines[row.id]) for row in rows], meta
-
-
-async def customer_of(
-    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID
-) -> CustomerRecord:
-    customer = await get_customer(session, tenant_id, customer_id)
-    if customer is None:
-        raise NotFound(
-            "No customer with this id.", details=[field_error("customer_id", str(customer_id))]
-        )
-    return customer
 
 
 async def create_invoice(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -101,6 +102,12 @@ class Invoice(_Totals, TenantScoped, Base):
         Index("ix_invoices_tenant_updated", "tenant_id", "updated_at"),
         # the export's order, and date-range filters: the first row without a sort
         Index("ix_invoices_tenant_date", "tenant_id", "invoice_date", "created_at", "id"),
+        # the overdue job: past due and its event not yet published
+        Index(
+            "ix_invoices_overdue_unannounced",
+            "due_date",
+            postgresql_where=text("status IN ('sent', 'partial') AND overdue_at IS NULL"),
+        ),
     )
 
     invoice_number: Mapped[str | None] = mapped_column(String(30))

@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from millbook_billing.customers.repository import CustomerRecord, get_customer
+from millbook_billing.customers.service import customer_of
 from millbook_billing.invoices import accounting as invoice_accounting
 from millbook_billing.invoices import domain as invoice_domain
 from millbook_billing.invoices import repository as invoices
 from millbook_billing.invoices.events import SOURCE
 from millbook_billing.invoices.schemas import MarkPaid
-from millbook_billing.invoices.service import apply_amount, customer_of
+from millbook_billing.invoices.service import apply_amount
 from millbook_billing.ledger import service as ledger
 from millbook_billing.models import DocumentCounter, Invoice, Payment, PaymentAllocation
 from millbook_billing.payments import accounting, events, repository
@@ -207,7 +209,7 @@ async def refund(
             "The refund is more than the receipt's unapplied credit.",
             details=[field_error("amount", f"at most {unapplied(original)}")],
         )
-    customer = await customer_of(session, tenant_id, original.customer_id)
+    customer = await _receipts_customer(session, tenant_id, original.customer_id)
     base = await invoice_accounting.base_currency(session, tenant_id)
     credit = await accounting.credit_item(session, original, base)  # before the refund
     original.refunded_amount += body.amount
@@ -372,3 +374,15 @@ async def _settle_invoices(
         payment.allocated_amount += item.amount
         await apply_amount(session, item.invoice, on=on, paid=item.amount, actor=actor)
     return rows
+
+
+async def _receipts_customer(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> CustomerRecord:
+    """The customer of a receipt billing already holds: no wait, sales' event landed long ago."""
+    customer = await get_customer(session, tenant_id, customer_id)
+    if customer is None:
+        raise NotFound(
+            "No customer with this id.", details=[field_error("customer_id", str(customer_id))]
+        )
+    return customer

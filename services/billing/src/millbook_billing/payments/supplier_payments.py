@@ -18,8 +18,8 @@ from millbook_billing.payments import accounting, events
 from millbook_billing.payments.schemas import PaymentCreate
 from millbook_billing.payments.service import PaymentWithAllocations, insert_numbered, within
 from millbook_billing.settings.exchange_rates import documents as exchange_rates
-from millbook_billing.suppliers.repository import get_supplier
-from millbook_platform.errors import AppError, NotFound, ValidationFailed, field_error
+from millbook_billing.suppliers.service import supplier_of
+from millbook_platform.errors import AppError, ValidationFailed, field_error
 from millbook_platform.outbox import record_event
 
 ZERO = Decimal(0)
@@ -31,11 +31,7 @@ async def pay_supplier(
     """A payment to a supplier, settling the allocated bills; an unallocated rest is an advance."""
     _only_bills(body)
     assert body.supplier_id is not None
-    supplier = await get_supplier(session, tenant_id, body.supplier_id)
-    if supplier is None:
-        raise NotFound(
-            "No supplier with this id.", details=[field_error("supplier_id", str(body.supplier_id))]
-        )
+    supplier = await supplier_of(session, tenant_id, body.supplier_id)
     currency = body.currency_code or supplier.currency_code
     base = await invoice_accounting.base_currency(session, tenant_id)
     rate = await exchange_rates.document_rate(

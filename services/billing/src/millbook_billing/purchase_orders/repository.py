@@ -22,9 +22,11 @@ from millbook_billing.models import (
     PurchaseOrderLine,
 )
 from millbook_billing.purchase_orders.grni import Carried
+from millbook_platform import read_models
 
 # Bills that have debited GRNI and not been voided (a void reverses its posting).
 BILLED = (BillStatus.OPEN, BillStatus.PARTIAL, BillStatus.PAID)
+ORDERS = PurchaseOrder.__tablename__
 
 
 async def get(
@@ -34,6 +36,19 @@ async def get(
         select(PurchaseOrder).where(
             PurchaseOrder.tenant_id == tenant_id, PurchaseOrder.id == purchase_order_id
         )
+    )
+
+
+async def await_order(
+    session: AsyncSession, tenant_id: uuid.UUID, purchase_order_id: uuid.UUID
+) -> PurchaseOrder | None:
+    """The order, waiting up to `read_models.WAIT_S` for purchasing's event to land."""
+    return await read_models.await_row(
+        session,
+        lambda: get(session, tenant_id, purchase_order_id),
+        table=ORDERS,
+        tenant_id=tenant_id,
+        row_id=purchase_order_id,
     )
 
 
@@ -67,6 +82,8 @@ async def upsert_order(
             & (PurchaseOrder.as_of <= statement.excluded.as_of),
         ).returning(PurchaseOrder.id)
     )
+    if written is not None:
+        await read_models.announce(session, ORDERS, tenant_id, purchase_order_id)
     return written is not None
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from millbook_billing.customers.service import customer_of
 from millbook_billing.invoices import accounting
 from millbook_billing.invoices.schemas import InvoiceLineIn
-from millbook_billing.invoices.service import customer_of
 from millbook_billing.models import RecurringInvoice, RecurringInvoiceLine
 from millbook_billing.recurring import domain, repository
 from millbook_billing.recurring.domain import ScheduleStatus

@@ -1,4 +1,8 @@
-"""The suppliers read model: purchasing's suppliers as bills need them (`get_supplier`)."""
+"""The suppliers read model: purchasing's suppliers as bills need them (`get_supplier`).
+
+A supplier purchasing created a moment ago may not be here yet: `await_supplier` waits
+briefly for it (`millbook_platform.read_models`), woken by the projection's `announce`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.models import Supplier
+from millbook_platform import read_models
+
+TABLE = Supplier.__tablename__
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,19 @@ async def get_supplier(
     return None if row is None else _record(row)
 
 
+async def await_supplier(
+    session: AsyncSession, tenant_id: uuid.UUID, supplier_id: uuid.UUID
+) -> SupplierRecord | None:
+    """The tenant's supplier, waiting up to `read_models.WAIT_S` for purchasing's event."""
+    return await read_models.await_row(
+        session,
+        lambda: get_supplier(session, tenant_id, supplier_id),
+        table=TABLE,
+        tenant_id=tenant_id,
+        row_id=supplier_id,
+    )
+
+
 async def suppliers_named(
     session: AsyncSession, tenant_id: uuid.UUID, name: str
 ) -> list[SupplierRecord]:
@@ -78,3 +98,4 @@ async def upsert(
             where=(Supplier.tenant_id == tenant_id) & (Supplier.as_of <= statement.excluded.as_of),
         )
     )
+    await read_models.announce(session, TABLE, tenant_id, supplier_id)
