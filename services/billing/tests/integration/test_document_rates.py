@@ -227,8 +227,8 @@ async def test_recurring_invoices_issued_without_a_rate_take_the_rate_of_each_pe
     rows = (await caller.get("/v1/invoices", params={"sort": "invoice_date"})).json()["data"]
     made = [row for row in rows if row["recurring_invoice_id"] == created["id"]]
     assert [(r["invoice_date"], r["status"], r["exchange_rate"]) for r in made] == [
-        ("2026-06-01", "sent", "1.2"),
-        ("2026-06-08", "sent", "1.3"),
+        ("2026-06-01", "overdue", "1.2"),  # issued, and read after their due dates
+        ("2026-06-08", "overdue", "1.3"),
     ]
     assert (await account_balances(sessions, caller.tenant_id))[AR] == D("275.00")  # 132 + 143
 

@@ -101,13 +101,13 @@ async def test_the_issued_setting_sends_and_posts_the_order_invoice(app, caller,
     await caller.put("/v1/billing/settings", {"invoice_from_order": "issued"})
     await deliver_order(app, order_completed(customer), caller.tenant_id)
     [invoice] = await order_invoices(caller)
-    assert invoice["status"] == "sent"
+    assert invoice["status"] == "overdue"  # issued; due 2026-06-16, read after that day
     assert invoice["invoice_number"].endswith("-0001")
     assert (await account_balances(sessions, caller.tenant_id))["1100"] == D("137.50")
     # A foreign-currency order has no rate yet: its invoice waits as a draft.
     await deliver_order(app, order_completed(customer, currency="EUR"), caller.tenant_id)
     statuses = sorted(row["status"] for row in await order_invoices(caller))
-    assert statuses == ["draft", "sent"]
+    assert statuses == ["draft", "overdue"]
 
 
 async def test_an_order_of_another_tenant_never_shows_here(app, caller, other_tenant):

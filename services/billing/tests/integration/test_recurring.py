@@ -60,7 +60,8 @@ async def test_issued_mode_sends_and_posts_each_invoice_until_the_end_date(app, 
     await generate_due_invoices(sessions, today=date(2026, 7, 1))
     made = await invoices_of(caller, created["id"])
     assert [row["invoice_date"] for row in made] == ["2026-06-01", "2026-06-08"]
-    assert all(row["status"] == "sent" and row["invoice_number"] for row in made)
+    # Issued (numbered); read after their due dates, so overdue.
+    assert all(row["status"] == "overdue" and row["invoice_number"] for row in made)
     after = (await caller.get(f"/v1/recurring-invoices/{created['id']}")).json()["data"]
     assert after["status"] == "ended"
     balances = await account_balances(sessions, caller.tenant_id)
