@@ -31,9 +31,7 @@ async def a_customer(gateway, admin, name: str) -> dict:
     )
 
 
-async def test_an_invoice_for_a_customer_created_a_moment_ago_is_created_every_time(
-    gateway, admin
-):
+async def test_an_invoice_for_a_customer_created_a_moment_ago_is_created_every_time(gateway, admin):
     answered_in = []
     for attempt in range(TRIES):
         customer = await a_customer(gateway, admin, f"Heron Tooling {attempt}")
@@ -81,9 +79,8 @@ async def test_an_invoice_past_its_due_date_reads_overdue_at_once(gateway, admin
             "line_items": [LINE],
         },
     )
-    on_time = await call(
-        gateway, admin, "POST", "/v1/invoices", {"customer_id": customer["id"], "line_items": [LINE]}
-    )
+    body = {"customer_id": customer["id"], "line_items": [LINE]}
+    on_time = await call(gateway, admin, "POST", "/v1/invoices", body)
     late = await call(gateway, admin, "POST", f"/v1/invoices/{draft['id']}/send")
     on_time = await call(gateway, admin, "POST", f"/v1/invoices/{on_time['id']}/send")
     assert late["status"] == "overdue"
