@@ -78,7 +78,8 @@ async def await_row(
     listener = _listener(session)
     async with listener.waiting(row_key(table, tenant_id, row_id)) as woken:
         # Listening before the second probe: a row committed in between still wakes us.
-        await listener.ready(deadline - loop.time())
+        # (Not for longer than a re-probe: without a listener, the timer still finds it.)
+        await listener.ready(min(deadline - loop.time(), REPROBE_S))
         while True:
             found = await probe()
             remaining = deadline - loop.time()
