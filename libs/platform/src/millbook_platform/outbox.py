@@ -139,6 +139,11 @@ class _Pending:
     created_at: datetime
 
 
+def _settled_quietly(future: asyncio.Future[list[object]]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class RelayState(enum.Enum):
     RECONNECTING = "reconnecting"  # no live leader connection: publishes nothing
     STANDBY = "standby"  # connected; another relay holds the lock
@@ -322,8 +327,10 @@ class OutboxRelay:
                 {"limit": self._batch_size, "leader": self._leader_pid, "lock_key": RELAY_LOCK_KEY},
             )
             rows = sorted((_Pending(*row) for row in claimed), key=lambda row: row.id)
-            acks = await self._send_all(producer, rows)
-            await asyncio.wait_for(asyncio.gather(*acks), timeout=30.0)
+            acks = asyncio.gather(*await self._send_all(producer, rows))
+            # A batch abandoned on a lost leadership still settles later: retrieve it quietly.
+            acks.add_done_callback(_settled_quietly)
+            await asyncio.wait_for(acks, timeout=30.0)
         self._observe(rows)
         return len(rows)
 
