@@ -345,7 +345,11 @@ async def _commit_or_roll_back(claim: Claim, response: _Captured) -> _Replay:
     except Exception as error:
         # The commit's fate may be unknown (the connection died during COMMIT); either
         # the key replays the committed outcome or it is free, so a retry is safe.
-        log.warning("the request's transaction did not commit: %s", error)
+        log.warning(
+            "the request's transaction did not commit: %s",
+            error,
+            exc_info=not database_unavailable(error),
+        )
         return _unavailable(error)
     return response.as_replay()
 
