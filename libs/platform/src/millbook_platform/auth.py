@@ -34,6 +34,7 @@ JWKS_PATH = "/.well-known/jwks.json"
 VERIFIED_CACHE_SIZE = 10_000
 ADMIN_SCOPE = "admin"
 PLATFORM_SCOPE_PREFIX = "platform:"
+KEYS_RETRY_AFTER_S = 3  # identity down: the keys are asked for again after 5 s at most
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class JwksVerifier:
         self._fetch = fetch
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
+        self._fetch_failed = False
         self._min_refresh = min_refresh_interval_s
         self._lock = asyncio.Lock()
         self._verified: dict[str, tuple[Principal, float]] = {}
@@ -157,6 +159,8 @@ class JwksVerifier:
             if kid not in self._keys and (stale or not self._fetched_at):
                 await self._refresh()
         if kid not in self._keys:
+            if self._fetch_failed:  # the key may well exist: identity could not say
+                raise _keys_unavailable()
             raise AuthInvalid("The access token was signed by an unknown key.")
         return self._keys[kid]
 
@@ -166,14 +170,21 @@ class JwksVerifier:
         try:
             document = await self._fetch()
         except Exception as exc:
-            raise UpstreamUnavailable(
-                "Signing keys cannot be fetched from identity; try again shortly."
-            ) from exc
+            self._fetch_failed = True
+            raise _keys_unavailable() from exc
+        self._fetch_failed = False
         keys = {}
         for entry in document.get("keys", []):
             if "kid" in entry:
                 keys[entry["kid"]] = jwt.PyJWK(entry, algorithm=ALGORITHM)
         self._keys = keys
+
+
+def _keys_unavailable() -> UpstreamUnavailable:
+    return UpstreamUnavailable(
+        "Signing keys cannot be fetched from identity; try again shortly.",
+        headers={"Retry-After": str(KEYS_RETRY_AFTER_S)},
+    )
 
 
 def bearer_token(request: Request) -> str | None:

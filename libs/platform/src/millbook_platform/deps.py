@@ -3,12 +3,14 @@
 The request owns the transaction: `TenantSession` opens it scoped to the
 caller's tenant and commits once when the endpoint returns (before the response
 is sent, so a failed commit is an error response, never a false success).
-Services only flush.
+Services only flush. A POST whose Idempotency-Key was claimed in the transaction
+is committed by the idempotency middleware instead, together with its response.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -58,6 +60,28 @@ def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     return sessions
 
 
+@asynccontextmanager
+async def _request_transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction: committed when the block ends, rolled back if it raises.
+
+    If the request's Idempotency-Key was claimed in it, it is handed to the claim
+    open instead: the idempotency middleware commits it with the response, so a
+    crash leaves both or neither.
+    """
+    claim = claim_of(request.scope)
+    session = _sessions(request)()
+    handed_over = False
+    try:
+        await session.begin()
+        yield session
+        handed_over = claim is not None and claim.hand_over(session)
+        if not handed_over:
+            await session.commit()
+    finally:
+        if not handed_over:
+            await session.close()  # rolls back whatever did not commit
+
+
 async def tenant_session(
     request: Request, principal: CurrentPrincipal
 ) -> AsyncIterator[AsyncSession]:
@@ -69,23 +93,29 @@ async def tenant_session(
     """
     tenant_id_var.set(str(principal.tenant_id))
     claim = claim_of(request.scope)
-    async with _sessions(request)() as session:
-        async with session.begin():
-            await scope_to_tenant(session, principal.tenant_id)
-            if claim is not None:
-                await claim.take(session)
-            yield session
+    async with _request_transaction(request) as session:
+        await scope_to_tenant(session, principal.tenant_id)
         if claim is not None:
-            claim.committed()
+            await claim.take(session)
+        yield session
 
 
 setattr(tenant_session, CLAIMS_IN_TRANSACTION, True)
 
 
 async def system_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A transaction with no tenant yet (login, signup); RLS hides every tenant row."""
-    async with _sessions(request)() as session, session.begin():
+    """A transaction with no tenant yet (login, signup); RLS hides every tenant row.
+
+    An authenticated POST with an Idempotency-Key claims it here, as `tenant_session` does.
+    """
+    claim = claim_of(request.scope)
+    async with _request_transaction(request) as session:
+        if claim is not None:
+            await claim.take(session)
         yield session
+
+
+setattr(system_session, CLAIMS_IN_TRANSACTION, True)
 
 
 TenantSession = Annotated[AsyncSession, Depends(tenant_session, scope="function")]

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -174,11 +176,61 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred.")
 
 
+# -- the database is down: 503 with Retry-After, as the gateway answers for a dead service
+
+DATABASE_UNAVAILABLE = "The service's database is unavailable; retry shortly."
+RETRY_AFTER_S = 3
+# SQLSTATE classes and codes that mean "no usable connection": 08 connection exception,
+# 57P01-57P05 shutdown/crash/cannot connect now/idle timeouts, 53300 too many connections.
+_UNAVAILABLE_CLASSES = ("08",)
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05", "53300"})
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database could not be reached or went away (restart, failover, exhausted pool).
+
+    A query's own failure (a constraint, a timeout, a deadlock) is not this.
+    """
+    if isinstance(error, sqlalchemy.exc.TimeoutError):  # no pooled connection came free
+        return True
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        return database_unavailable(error.orig) if error.orig is not None else False
+    if isinstance(error, psycopg.InterfaceError):  # the connection is closed
+        return True
+    if isinstance(error, psycopg.OperationalError):
+        state = error.sqlstate
+        # No SQLSTATE: libpq itself failed (connection refused, reset, server closed it).
+        return (
+            state is None or state.startswith(_UNAVAILABLE_CLASSES) or state in _UNAVAILABLE_STATES
+        )
+    return False
+
+
+def database_unavailable_response() -> JSONResponse:
+    return error_response(
+        503,
+        "UPSTREAM_UNAVAILABLE",
+        DATABASE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if database_unavailable(exc):
+        log.warning("database unavailable: %s", exc)
+        return database_unavailable_response()
+    return await _unexpected(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    for database_error in (sqlalchemy.exc.DBAPIError, sqlalchemy.exc.TimeoutError, psycopg.Error):
+        app.add_exception_handler(database_error, _database_error)
 
 
 class UnhandledErrorMiddleware:

@@ -8,20 +8,24 @@ runs twice for one key.
 How the key is claimed (a row in `idempotency_keys`; `status_code` NULL means
 "claimed, no response stored yet"):
 
-- A route whose handler works in a `TenantSession` claims the key INSIDE that
-  transaction (`Claim.take`, called by `deps.tenant_session` before the handler
-  runs), so the claim commits or rolls back with the business change. The
-  response is stored afterwards, in a transaction of its own. In every crash
-  window a retry is safe: claim rolled back -> nothing happened -> the retry runs;
-  claim committed without a response -> the change is committed but its response
-  is lost -> 409 (never a second run); response stored -> replay. A concurrent
-  duplicate's claim waits on the first one's uncommitted row (at most
+- A route whose handler works in the request's transaction (`TenantSession` or
+  `SystemSession`) claims the key INSIDE that transaction (`Claim.take`, called by
+  the session dependency before the handler runs). When the handler returns, the
+  dependency does not commit: it hands the open transaction to the claim, and
+  this middleware, once the response is complete, writes the response into the
+  claim row and commits the business change, the claim and the response
+  together, then sends the response. So after a crash the key either replays
+  the committed outcome or, nothing having committed, is free to run again. A
+  5xx response or an exception rolls the whole transaction back (the client may
+  retry); a failed commit is answered 503/500, never a false success. A
+  concurrent duplicate's claim waits on the first one's uncommitted row (at most
   `idempotency_wait_s`, then 409), then replays its response.
 - Any other route (no database session in the handler) claims the key in a short
   transaction of its own before the handler runs (`Claim.take_alone`, called by
-  `deps.current_principal`), as a lock: a 5xx or an exception releases it so the
-  client may retry; a crash leaves it claimed (409 until it expires) rather than
-  risk running the handler twice.
+  `deps.current_principal`), as a lease of `ALONE_LEASE`: a 5xx or an exception
+  releases it so the client may retry; the response extends it to 24 h. A crash
+  leaves the key answering 409 until the lease ends, then the key is free again
+  (the handler's own effects, outside any transaction of ours, may then run twice).
 
 A response produced without a claim (a 4xx before the claim or rolled back with
 it; a route that asks for no caller) is stored for replay too, unless another
@@ -38,7 +42,6 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,19 +52,31 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from millbook_platform.auth import JwksVerifier
-from millbook_platform.errors import AppError, Conflict, error_body
+from millbook_platform.errors import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_S,
+    AppError,
+    Conflict,
+    database_unavailable,
+    error_body,
+)
 from millbook_platform.tables import IdempotencyKey
 
 log = logging.getLogger("millbook.idempotency")
 
 KEEP_FOR = timedelta(hours=24)
+# How long a sessionless handler's claim holds without a response: longer than any
+# request may run (the gateway gives up after 30 s), short enough that a crash
+# does not lock the key for a day.
+ALONE_LEASE = timedelta(minutes=2)
 HEADER_NAMES = (b"idempotency-key", b"x-idempotency-key")
 MAX_KEY_LENGTH = 255
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 MULTIPART_ENVELOPE_BYTES = 64 * 1024
 DEFAULT_WAIT_S = 10.0
 POLL_S = 0.02
-# A dependency carrying this attribute (deps.tenant_session) claims the key in its transaction.
+# A dependency carrying this attribute (deps.tenant_session, deps.system_session) claims the
+# key in its transaction.
 CLAIMS_IN_TRANSACTION = "claims_idempotency_key"
 SCOPE_KEY = "millbook.idempotency_claim"
 LOCK_NOT_AVAILABLE = "55P03"
@@ -98,7 +113,8 @@ def request_fingerprint(method: str, path: str, query: bytes, body: bytes) -> st
 class ClaimState(enum.Enum):
     PENDING = "pending"  # nothing has claimed the key for this request yet
     IN_TRANSACTION = "in_transaction"  # claimed in the request's open transaction
-    COMMITTED = "committed"  # the claim committed with the business change
+    HELD = "held"  # the handler returned; its transaction waits for the response to commit
+    COMMITTED = "committed"  # the claim, the business change and the response committed
     ALONE = "alone"  # claimed in a transaction of its own (a handler without a session)
     TAKEN = "taken"  # another request holds the key: its answer is this request's
     BUSY = "busy"  # another request held the key too long
@@ -116,6 +132,7 @@ class Claim:
         self._store = store
         self.state = ClaimState.PENDING
         self.answer: _Replay | None = None
+        self._session: AsyncSession | None = None
 
     async def take_alone(self) -> None:
         """Claim the key in a transaction of its own; raises 409 if another request has it."""
@@ -160,15 +177,39 @@ class Claim:
             )
         )
         self.state = ClaimState.IN_TRANSACTION
+        self._session = session
 
-    def lost(self) -> bool:
-        """Another request holds the key; this request's own response must not be sent."""
-        return self.state in (ClaimState.TAKEN, ClaimState.BUSY)
+    def hand_over(self, session: AsyncSession) -> bool:
+        """The handler returned: keep `session`'s transaction open until the response is known.
 
-    def committed(self) -> None:
-        """The transaction that claimed the key has committed."""
-        if self.state is ClaimState.IN_TRANSACTION:
-            self.state = ClaimState.COMMITTED
+        True if the key was claimed in `session`; the caller must then neither commit
+        nor close it: `commit_with` or `abandon` does.
+        """
+        if self.state is not ClaimState.IN_TRANSACTION or self._session is not session:
+            return False
+        self.state = ClaimState.HELD
+        return True
+
+    async def commit_with(self, response: _Captured) -> None:
+        """Store the response in the claim row and commit it with the business change."""
+        session = self._release()
+        try:
+            await _store_response(session, self._store, response)
+            await session.commit()
+        finally:
+            await session.close()
+        self.state = ClaimState.COMMITTED
+
+    async def abandon(self) -> None:
+        """Roll the held transaction back: nothing of this request commits, the key is free."""
+        if self.state is ClaimState.HELD:
+            await self._release().close()
+            self.state = ClaimState.PENDING
+
+    def _release(self) -> AsyncSession:
+        session, self._session = self._session, None
+        assert session is not None
+        return session
 
 
 def claim_of(scope: Scope) -> Claim | None:
@@ -206,6 +247,23 @@ class IdempotencyMiddleware:
         if key is None:
             await self.app(scope, receive, send)
             return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._handle(key, scope, receive, send_tracked)
+        except Exception as error:
+            # The key's own reads and writes run outside the app's error handlers.
+            if started or not database_unavailable(error):
+                raise
+            log.warning("database unavailable for Idempotency-Key %r: %s", key, error)
+            await _unavailable(error).send(send)
+
+    async def _handle(self, key: str, scope: Scope, receive: Receive, send: Send) -> None:
         if len(key) > MAX_KEY_LENGTH or not key.strip():
             await _send_json(
                 send,
@@ -245,39 +303,70 @@ class IdempotencyMiddleware:
     async def _run(
         self, scope: Scope, body: bytes, receive: Receive, send: Send, store: _Store, claim: Claim
     ) -> None:
-        response = _Captured(send, swallow=claim.lost)
+        # The response is held back until the request's outcome is settled.
+        response = _Captured()
         try:
             await self.app(scope, _replaying(body, receive), response.send)
         except BaseException:
-            if claim.state is ClaimState.COMMITTED and response.complete:
-                await store.save(response)
-            elif claim.state is ClaimState.ALONE:
+            await claim.abandon()
+            if claim.state is ClaimState.ALONE:
                 await store.forget()
             raise
-        if claim.state is ClaimState.TAKEN:
-            await (claim.answer or await store.outcome()).send(send)
-        elif claim.state is ClaimState.BUSY:
-            await _error(409, "RESOURCE_CONFLICT", OUTCOME_UNKNOWN).send(send)
-        elif claim.state is ClaimState.COMMITTED:
-            # A 5xx after the commit leaves the claim without a response: retries get 409.
-            if response.status < 500:
-                await store.save(response)
-        elif claim.state is ClaimState.ALONE:
-            if response.status >= 500:  # the client may retry
-                await store.forget()
-            else:
-                await store.save(response)
-        elif response.status < 500:
-            # Nothing of this request committed (a 4xx before or without a claim, or
-            # rolled back with it): its answer is kept.
-            await store.record(response)
+        answer = await _settle(claim, store, response)
+        await answer.send(send)
+
+
+async def _settle(claim: Claim, store: _Store, response: _Captured) -> _Replay:
+    """What the client gets, once the claim (if any) is resolved."""
+    if claim.state is ClaimState.TAKEN:
+        return claim.answer or await store.outcome()
+    if claim.state is ClaimState.BUSY:
+        return _error(409, "RESOURCE_CONFLICT", OUTCOME_UNKNOWN)
+    if claim.state is ClaimState.HELD:
+        return await _commit_or_roll_back(claim, response)
+    if claim.state is ClaimState.ALONE:
+        if response.status >= 500:  # the client may retry
+            await store.forget()
+        else:
+            await store.save(response)
+    elif response.status < 500:
+        # Nothing of this request committed (a 4xx before or without a claim, or
+        # rolled back with it): its answer is kept.
+        await store.record(response)
+    return response.as_replay()
+
+
+async def _commit_or_roll_back(claim: Claim, response: _Captured) -> _Replay:
+    if response.status >= 500 or not response.complete:
+        await claim.abandon()  # nothing commits: a retry runs again
+        return response.as_replay()
+    try:
+        await claim.commit_with(response)
+    except Exception as error:
+        # The commit's fate may be unknown (the connection died during COMMIT); either
+        # the key replays the committed outcome or it is free, so a retry is safe.
+        log.warning(
+            "the request's transaction did not commit: %s",
+            error,
+            exc_info=not database_unavailable(error),
+        )
+        return _unavailable(error)
+    return response.as_replay()
+
+
+def _unavailable(error: Exception) -> _Replay:
+    """503 with Retry-After when the database is unreachable, else 500."""
+    if database_unavailable(error):
+        replay = _error(503, "UPSTREAM_UNAVAILABLE", DATABASE_UNAVAILABLE)
+        replay.headers.append(["retry-after", str(RETRY_AFTER_S)])
+        return replay
+    return _error(500, "INTERNAL_ERROR", "An unexpected error occurred.")
 
 
 class _Captured:
-    """Passes the response on (unless swallowed) and keeps a copy to store."""
+    """Keeps the response the app produced, to be sent once the outcome is settled."""
 
-    def __init__(self, send: Send, swallow: Callable[[], bool] | None = None) -> None:
-        self._send, self._swallow = send, swallow
+    def __init__(self) -> None:
         self.status = 500
         self.headers: list[tuple[bytes, bytes]] = []
         self.body = b""
@@ -290,8 +379,10 @@ class _Captured:
         elif message["type"] == "http.response.body":
             self.body += message.get("body", b"")
             self.complete = not message.get("more_body", False)
-        if self._swallow is None or not self._swallow():
-            await self._send(message)
+
+    def as_replay(self) -> _Replay:
+        headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in self.headers]
+        return _Replay(self.status, headers, self.body, replayed=False)
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:
@@ -318,11 +409,20 @@ class _Replay:
         raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
         if self.replayed:
             raw.append((b"idempotent-replayed", b"true"))
-        await send({"type": "http.response.start", "status": self.status, "headers": raw})
-        await send({"type": "http.response.body", "body": self.body})
+        await _respond(send, self.status, raw, self.body)
 
 
-def _claim_statement(tenant: uuid.UUID, key: str, fingerprint: str) -> Any:
+async def _respond(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> None:
+    """Send a whole response to the client (a seam the tests make fail, as a crash would)."""
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _claim_statement(
+    tenant: uuid.UUID, key: str, fingerprint: str, keep: timedelta = KEEP_FOR
+) -> Any:
     """Insert the claim, or take over an expired one; returns the key if claimed."""
     now = datetime.now(UTC)
     statement = insert(IdempotencyKey).values(
@@ -330,7 +430,7 @@ def _claim_statement(tenant: uuid.UUID, key: str, fingerprint: str) -> Any:
         key=key,
         request_hash=fingerprint,
         created_at=now,
-        expires_at=now + KEEP_FOR,
+        expires_at=now + keep,
     )
     return statement.on_conflict_do_update(
         index_elements=[IdempotencyKey.tenant_id, IdempotencyKey.key],
@@ -402,7 +502,7 @@ class _Store:
         while True:
             async with self._sessions() as session, session.begin():
                 claimed = await session.scalar(
-                    _claim_statement(self.tenant, self.key, self.fingerprint)
+                    _claim_statement(self.tenant, self.key, self.fingerprint, ALONE_LEASE)
                 )
                 if claimed is not None:
                     return None
@@ -452,17 +552,23 @@ class _Store:
 
 
 async def _write_response(store: _Store, response: _Captured) -> None:
-    """Write the response into the claimed row (a seam the tests make fail)."""
+    """Complete a sessionless claim with its response (a seam the tests make fail)."""
     async with store._sessions() as session, session.begin():
-        await session.execute(
-            update(IdempotencyKey)
-            .where(store._this(), IdempotencyKey.status_code.is_(None))
-            .values(
-                status_code=response.status,
-                response_headers=_kept_headers(response.headers),
-                response_body=response.body,
-            )
+        await _store_response(session, store, response)
+
+
+async def _store_response(session: AsyncSession, store: _Store, response: _Captured) -> None:
+    """Write the response into the claimed row, which is kept from now on for 24 h."""
+    await session.execute(
+        update(IdempotencyKey)
+        .where(store._this(), IdempotencyKey.status_code.is_(None))
+        .values(
+            status_code=response.status,
+            response_headers=_kept_headers(response.headers),
+            response_body=response.body,
+            expires_at=IdempotencyKey.created_at + KEEP_FOR,
         )
+    )
 
 
 def _kept_headers(headers: list[tuple[bytes, bytes]]) -> list[list[str]]:

@@ -45,3 +45,13 @@ CONSUMER_LAST_POLL = Gauge(
     "When the consumer last polled Kafka.",
     ["service", "consumer"],
 )
+OUTBOX_RELAY_LEADING = Gauge(
+    "millbook_outbox_relay_leading",
+    "1 while this process's outbox relay holds the lock and listens for commits.",
+    ["service"],
+)
+OUTBOX_RELAY_CONNECTION_LOST = Counter(
+    "millbook_outbox_relay_connection_lost_total",
+    "Times the relay's leader connection to PostgreSQL ended (restart, terminated backend).",
+    ["service"],
+)

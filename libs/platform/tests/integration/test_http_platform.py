@@ -191,3 +191,49 @@ async def test_a_scoped_route_refuses_without_the_scope_and_documents_it(client)
     document = (await client.get("/openapi.json")).json()
     assert document["paths"]["/things"]["delete"]["x-scopes"] == ["things:delete"]
     assert "bearerAuth" in document["components"]["securitySchemes"]
+
+
+# ---- the database is down: 503 UPSTREAM_UNAVAILABLE with Retry-After, never a 500
+
+
+def a_dead_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again: nothing listens there
+
+
+@pytest.fixture
+async def without_database():
+    settings = PlatformSettings(
+        service_name="test",
+        database_url=f"postgresql+psycopg://nobody@127.0.0.1:{a_dead_port()}/gone",
+        run_background=False,
+    )
+    app = create_app(settings, ServiceSpec(title="t", description="t", routers=[router]))
+    async with in_process(app, verifier=JwksVerifier(KEY.fetch)) as http:
+        yield http
+
+
+@pytest.mark.parametrize(
+    ("method", "key"), [("GET", None), ("POST", None), ("POST", "outage-1")], ids=str
+)
+async def test_a_database_outage_is_503_with_retry_after(without_database, method, key):
+    response = await without_database.request(
+        method,
+        "/things",
+        json={"name": "x"} if method == "POST" else None,
+        headers=auth(uuid.uuid4(), key),
+    )
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "UPSTREAM_UNAVAILABLE"
+    assert error["request_id"] == response.headers["x-request-id"]
+    assert 1 <= int(response.headers["retry-after"]) <= 10
+
+
+async def test_readiness_is_503_while_the_database_is_down(without_database):
+    response = await without_database.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] is False

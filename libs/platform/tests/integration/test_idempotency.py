@@ -1,8 +1,9 @@
 """Idempotency keys against real PostgreSQL: no crash window or race runs a handler twice.
 
 `/things` creates a row in the request's `TenantSession` (the key is claimed in that
-transaction); `/pings` has no database session (the key is claimed in a transaction
-of its own). `gates` lets a test hold a handler mid-way instead of sleeping.
+transaction, which commits with the response); `/pings` has no database session (the
+key is claimed in a transaction of its own). `gates` lets a test hold a handler
+mid-way instead of sleeping.
 """
 
 import asyncio
@@ -10,8 +11,10 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select, text, update
 
 from millbook_platform import idempotency
@@ -40,8 +43,10 @@ async def _gate(name: str) -> None:
         await gates[name].wait()
 
 
-@router.post("/things", status_code=201)
-async def create_thing(body: dict, principal: CurrentPrincipal, session: TenantSession) -> dict:
+@router.post("/things", status_code=201, response_model=None)
+async def create_thing(
+    body: dict, principal: CurrentPrincipal, session: TenantSession
+) -> dict | JSONResponse:
     name = body["name"]
     thing_id = uuid.uuid4()
     await session.execute(
@@ -54,6 +59,8 @@ async def create_thing(body: dict, principal: CurrentPrincipal, session: TenantS
         raise RuntimeError("the first attempt dies before its commit")
     if body.get("missing"):
         raise NotFound("No such parent.")
+    if body.get("answer_status"):
+        return JSONResponse({"upstream": "failed"}, status_code=body["answer_status"])
     return {"data": {"id": str(thing_id), "name": name}}
 
 
@@ -145,40 +152,74 @@ def new_name() -> str:
 # ---- a handler in a TenantSession: the claim commits with the business change
 
 
-async def test_a_lost_response_after_the_commit_never_creates_a_second_row(
+def lose_the_first_response(monkeypatch) -> list[int]:
+    """The first response never reaches the client, as if the process died after its commit."""
+    lost: list[int] = []
+    real = idempotency._respond
+
+    async def dying(send, status, headers, body):
+        if not lost:
+            lost.append(status)
+            raise ConnectionError("the process died before the response left")
+        await real(send, status, headers, body)
+
+    monkeypatch.setattr(idempotency, "_respond", dying)
+    return lost
+
+
+async def test_a_response_lost_after_the_commit_is_replayed_to_the_retry(
     client, platform_db, monkeypatch
 ):
-    failed = fail_store_once(monkeypatch)
+    lost = lose_the_first_response(monkeypatch)
     tenant, name = uuid.uuid4(), new_name()
-    first = await client.post("/things", json={"name": name}, headers=auth(tenant, "crash-1"))
-    assert first.status_code == 201  # the client got its answer; only the store failed
-    assert failed == ["crash-1"]
+    with pytest.raises(ConnectionError):
+        await client.post("/things", json={"name": name}, headers=auth(tenant, "crash-1"))
+    assert lost == [201]
     row = await key_row(platform_db, tenant, "crash-1")
     assert row is not None
-    assert row.status_code is None  # the claim committed with the row, without a response
-    for _ in range(2):
-        retry = await client.post("/things", json={"name": name}, headers=auth(tenant, "crash-1"))
-        assert retry.status_code == 409
-        assert retry.json()["error"]["code"] == "RESOURCE_CONFLICT"
-        assert "outcome is unknown" in retry.json()["error"]["message"]
+    assert row.status_code == 201  # committed with the row it created
+    retry = await client.post("/things", json={"name": name}, headers=auth(tenant, "crash-1"))
+    assert retry.status_code == 201
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json()["data"]["name"] == name
     assert await things_named(platform_db, name) == 1
 
 
-async def test_a_claim_without_a_response_is_never_taken_over_however_old(
+async def test_a_commit_that_fails_answers_503_and_leaves_nothing_done(
     client, platform_db, monkeypatch
 ):
-    fail_store_once(monkeypatch)
+    real, failed = idempotency._store_response, []
+
+    async def database_gone(session, store, response):
+        if not failed:
+            failed.append(store.key)
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        await real(session, store, response)
+
+    monkeypatch.setattr(idempotency, "_store_response", database_gone)
     tenant, name = uuid.uuid4(), new_name()
-    await client.post("/things", json={"name": name}, headers=auth(tenant, "stale-1"))
-    async with platform_db.sessions() as session, session.begin():
-        await session.execute(
-            update(IdempotencyKey)
-            .where(IdempotencyKey.tenant_id == tenant, IdempotencyKey.key == "stale-1")
-            .values(created_at=IdempotencyKey.created_at - timedelta(hours=1))
-        )
-    retry = await client.post("/things", json={"name": name}, headers=auth(tenant, "stale-1"))
-    assert retry.status_code == 409
+    first = await client.post("/things", json={"name": name}, headers=auth(tenant, "gone-1"))
+    assert first.status_code == 503
+    assert first.json()["error"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert int(first.headers["retry-after"]) > 0
+    assert await key_row(platform_db, tenant, "gone-1") is None
+    assert await things_named(platform_db, name) == 0
+    retry = await client.post("/things", json={"name": name}, headers=auth(tenant, "gone-1"))
+    assert retry.status_code == 201
+    assert "idempotent-replayed" not in retry.headers
     assert await things_named(platform_db, name) == 1
+
+
+async def test_a_5xx_answer_after_the_handlers_writes_commits_nothing(client, platform_db):
+    tenant, name = uuid.uuid4(), new_name()
+    body = {"name": name, "answer_status": 502}
+    first = await client.post("/things", json=body, headers=auth(tenant, "bad-1"))
+    assert first.status_code == 502
+    assert await key_row(platform_db, tenant, "bad-1") is None
+    assert await things_named(platform_db, name) == 0
+    retry = await client.post("/things", json=body, headers=auth(tenant, "bad-1"))
+    assert retry.status_code == 502
+    assert await things_named(platform_db, name) == 0
 
 
 async def test_the_claim_leaves_the_handlers_lock_timeout_as_it_was(client):
@@ -369,14 +410,29 @@ async def test_every_service_purges_expired_keys_hourly_and_keeps_live_ones(plat
 # ---- a handler without a database session: the key is claimed on its own
 
 
-async def test_a_lost_response_of_a_sessionless_handler_is_not_run_again(client, monkeypatch):
+async def test_a_sessionless_claim_without_a_response_is_free_again_after_its_lease(
+    client, platform_db, monkeypatch
+):
     fail_store_once(monkeypatch)
     tenant, name = uuid.uuid4(), new_name()
     first = await client.post("/pings", json={"name": name}, headers=auth(tenant, "p-1"))
     assert first.status_code == 200
     retry = await client.post("/pings", json={"name": name}, headers=auth(tenant, "p-1"))
-    assert retry.status_code == 409
+    assert retry.status_code == 409  # within the lease the outcome is unknown: not run again
     assert pings[name] == 1
+    row = await key_row(platform_db, tenant, "p-1")
+    assert row.expires_at - row.created_at == idempotency.ALONE_LEASE
+    async with platform_db.sessions() as session, session.begin():
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.tenant_id == tenant, IdempotencyKey.key == "p-1")
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    after_lease = await client.post("/pings", json={"name": name}, headers=auth(tenant, "p-1"))
+    assert after_lease.status_code == 200
+    assert after_lease.json()["data"]["run"] == 2
+    kept = await key_row(platform_db, tenant, "p-1")
+    assert kept.expires_at - kept.created_at == timedelta(hours=24)
 
 
 async def test_a_sessionless_handler_runs_once_for_concurrent_duplicates(client):
