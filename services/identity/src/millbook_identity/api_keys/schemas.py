@@ -101,3 +101,8 @@ class ResolvedKey(BaseModel):
     mode: KeyMode
     scopes: list[str]
     tier: str
+    usable_until: datetime | None = Field(
+        default=None,
+        description="When this secret stops by itself (the key's expiry or its rotation grace); "
+        "the gateway refuses it from then on without asking again.",
+    )
