@@ -144,6 +144,24 @@ async def test_a_key_rotated_without_grace_stops_its_old_secret_within_a_second(
     assert (await gateway.get(CUSTOMERS, headers=new)).status_code == 200
 
 
+async def test_a_key_rotated_with_grace_keeps_its_old_secret_until_the_grace_ends(gateway, admin):
+    key, old = await key_in_use(gateway, admin)
+
+    response = await gateway.post(
+        f"/v1/api-keys/{key['id']}/rotate",
+        json={"grace_period_seconds": 2},
+        headers=admin.headers,
+    )
+    assert response.status_code == 200, response.text
+    grace_ends = datetime.fromisoformat(response.json()["data"]["previous_expires_at"])
+    refusal = await first_refusal(
+        gateway, CUSTOMERS, old, since=grace_ends.timestamp(), what="key's rotation grace over"
+    )
+
+    assert refusal.response.status_code == 401
+    assert 0 <= refusal.after_s <= WITHIN_S  # accepted until the grace ends, then refused
+
+
 async def test_a_key_is_refused_within_a_second_of_its_expires_at(gateway, admin):
     expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
     _, headers = await key_in_use(gateway, admin, expires_at=expires_at.isoformat())
