@@ -47,14 +47,6 @@ def manual_commit_consumer(
     )
 
 
-# How long the broker may hold an empty fetch of an assigned consumer. Such consumers
-# keep state that must be current within a second (the gateway's revocations) and read
-# several topics in one fetch; a fetch that the broker does not wake for a new record
-# (seen with several topics on one fetch) delivers it only when it returns, so a long
-# wait is paid by the record. 100 ms costs ten empty fetches a second, nothing at all.
-ASSIGNED_FETCH_MAX_WAIT_MS = 100
-
-
 def assigned_consumer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaConsumer:
     """A consumer outside any group: it is assigned partitions and commits nothing."""
     return AIOKafkaConsumer(
@@ -65,7 +57,6 @@ def assigned_consumer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaCons
         isolation_level="read_committed",
         max_poll_records=200,
         metadata_max_age_ms=10000,
-        fetch_max_wait_ms=ASSIGNED_FETCH_MAX_WAIT_MS,
     )
 
 
