@@ -144,3 +144,24 @@ async def test_an_api_key_asking_for_users_me_is_told_a_key_has_no_user(client, 
     error = response.json()["error"]
     assert error["code"] == "PERMISSION_DENIED"
     assert "not for a user" in error["message"]
+
+
+async def test_a_key_outlives_its_creators_deactivation_and_names_its_creator(client, org):
+    creator, creator_token = await add_user(client, org, roles=["admin"])
+    created = await client.post(
+        "/v1/api-keys",
+        json={"name": "ERP sync", "scopes": ["users:read"]},
+        headers=bearer(creator_token),
+    )
+    key = created.json()["data"]
+
+    deleted = await client.delete(f"/v1/users/{creator['id']}", headers=bearer(org.admin_token))
+
+    assert deleted.status_code == 204
+    # The organization's integration keeps running; its admins see whose key to rotate.
+    resolved = await client.post(
+        "/internal/v1/api-keys/resolve", json={"secret": key["secret"], "client_ip": "203.0.113.9"}
+    )
+    assert resolved.status_code == 200
+    listed = await client.get(f"/v1/api-keys/{key['id']}", headers=bearer(org.admin_token))
+    assert listed.json()["data"]["created_by"] == f"user:{creator['id']}"
