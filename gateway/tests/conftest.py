@@ -103,6 +103,7 @@ class FakeKey:
     allowed_ip: str | None = None
     revoked: bool = False
     token_lifetime_s: int = 300
+    usable_until: str | None = None  # RFC 3339, as identity sends it
 
 
 @dataclass
@@ -124,10 +125,13 @@ class FakeIdentity:
     def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.resolves.append(body)
         key = self.keys.get(body.get("secret", ""))
-        ip_ok = key is not None and key.allowed_ip in (None, body.get("client_ip"))
-        if key is None or key.revoked or not ip_ok:
+        if key is None or key.revoked:
             error = {"code": "AUTH_INVALID", "message": "The API key is not valid."}
             return 401, {"error": {**error, "details": [], "request_id": "req_identity"}}
+        if key.allowed_ip not in (None, body.get("client_ip")):
+            message = "This key may not be used from this address."
+            error = {"code": "PERMISSION_DENIED", "message": message}
+            return 403, {"error": {**error, "details": [], "request_id": "req_identity"}}
         data = {
             "access_token": self.signer.api_key_token(key, expires_in=key.token_lifetime_s),
             "expires_in": key.token_lifetime_s,
@@ -136,6 +140,7 @@ class FakeIdentity:
             "mode": "test",
             "scopes": list(key.scopes),
             "tier": key.tier,
+            "usable_until": key.usable_until,
         }
         return 200, {"data": data}
 

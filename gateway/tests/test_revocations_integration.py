@@ -12,7 +12,13 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from millbook_contracts.envelope import Envelope
-from millbook_contracts.events import ApiKeyRevoked, Event, SessionRevoked
+from millbook_contracts.events import (
+    ApiKeyRevoked,
+    ApiKeyRotated,
+    Event,
+    SessionRevoked,
+    UserPermissionsChanged,
+)
 from millbook_gateway.main import build_app
 from millbook_gateway.revocations import consumer_name
 from millbook_testing.infra import Infra
@@ -54,6 +60,24 @@ def session_revoked(session_id: str, *, ago: timedelta = timedelta()) -> Session
         revoked_at=datetime.now(UTC) - ago,
         reason="logout",
     )
+
+
+def permissions_changed(
+    user_id: str, version: int, *, ago: timedelta = timedelta()
+) -> UserPermissionsChanged:
+    return UserPermissionsChanged(
+        user_id=uuid.UUID(user_id),
+        organization_id=uuid.uuid4(),
+        scope_version=version,
+        reason="roles_changed",
+        changed_at=datetime.now(UTC) - ago,
+    )
+
+
+def user_token(signer: Signer, user_id: str, version: int) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {signer.token(sub=user_id, kind='user', scope_version=version)}"
+    }
 
 
 def session_token(signer: Signer) -> tuple[str, dict[str, str]]:
@@ -149,6 +173,59 @@ async def test_a_restarted_gateway_learns_revocations_of_still_valid_tokens(
         ready = (await restarted.get("/health/ready")).json()
         assert ready["revocations"] == "consuming"
         assert (await restarted.get("/v1/invoices", headers=old_headers)).status_code == 200
+
+
+async def test_a_token_issued_before_a_scope_change_must_be_refreshed_within_a_second(
+    stack: Stack, infra: Infra, gateway: httpx.AsyncClient
+) -> None:
+    user = str(uuid.uuid4())
+    before, after = user_token(stack.signer, user, 1), user_token(stack.signer, user, 2)
+    assert (await gateway.get("/v1/invoices", headers=before)).status_code == 200
+
+    await publish(infra.kafka_bootstrap, permissions_changed(user, 2), uuid.uuid4())
+    refused = await refused_within(gateway, before, within_s=WITHIN_S)
+
+    error = assert_envelope(refused, 401, "AUTH_EXPIRED")
+    assert "permissions changed" in error["message"]
+    assert "refresh" in error["message"]
+    assert (await gateway.get("/v1/invoices", headers=after)).status_code == 200
+    someone_else = user_token(stack.signer, str(uuid.uuid4()), 0)
+    assert (await gateway.get("/v1/invoices", headers=someone_else)).status_code == 200
+
+
+async def test_a_restarted_gateway_learns_scope_changes_of_still_valid_tokens(
+    stack: Stack, infra: Infra, gateway: httpx.AsyncClient
+) -> None:
+    recent, old = str(uuid.uuid4()), str(uuid.uuid4())
+    await publish(infra.kafka_bootstrap, permissions_changed(recent, 1), uuid.uuid4())
+    await publish(
+        infra.kafka_bootstrap, permissions_changed(old, 1, ago=timedelta(minutes=16)), uuid.uuid4()
+    )
+    recent_headers = user_token(stack.signer, recent, 0)
+    await refused_within(gateway, recent_headers, within_s=5)
+
+    async with kafka_gateway(stack, infra) as restarted:
+        await refused_within(restarted, recent_headers, within_s=30)
+        old_headers = user_token(stack.signer, old, 0)
+        assert (await restarted.get("/v1/invoices", headers=old_headers)).status_code == 200
+
+
+async def test_a_rotated_key_is_asked_about_again_within_a_second(
+    stack: Stack, infra: Infra, gateway: httpx.AsyncClient
+) -> None:
+    key = stack.identity.issue()
+    headers = {"X-API-Key": key.secret}
+    assert (await gateway.get("/v1/invoices", headers=headers)).status_code == 200
+    key.revoked = True  # identity now refuses the old secret (rotated without grace)
+
+    rotated = ApiKeyRotated(
+        key_id=uuid.UUID(key.key_id), organization_id=uuid.uuid4(), rotated_at=datetime.now(UTC)
+    )
+    await publish(infra.kafka_bootstrap, rotated, uuid.UUID(key.tenant_id))
+    refused = await refused_within(gateway, headers, within_s=WITHIN_S)
+
+    assert_envelope(refused, 401, "AUTH_INVALID")
+    assert len(stack.identity.resolves_of(key)) == 2
 
 
 async def test_gateways_join_no_consumer_group(infra: Infra, gateway: httpx.AsyncClient) -> None:

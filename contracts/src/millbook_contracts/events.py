@@ -83,6 +83,25 @@ class ApiKeyRevoked(Event):
         return str(self.key_id)
 
 
+class ApiKeyRotated(Event):
+    """An API key got a new secret; the previous one works until `previous_secret_expires_at`.
+
+    None there means the previous secret stopped at once (a rotation without grace). The
+    gateway drops the key's cached resolutions on this event, so the old secret is asked
+    about again and refused once its grace is over.
+    """
+
+    event_type: ClassVar[str] = "identity.api_key.rotated"
+
+    key_id: uuid.UUID
+    organization_id: uuid.UUID
+    rotated_at: datetime
+    previous_secret_expires_at: datetime | None = None
+
+    def subject(self) -> str:
+        return str(self.key_id)
+
+
 class SessionRevoked(Event):
     """A login session ended early (logout, refresh-token reuse, password reset, admin).
 
@@ -95,7 +114,8 @@ class SessionRevoked(Event):
     user_id: uuid.UUID
     organization_id: uuid.UUID
     revoked_at: datetime
-    reason: str  # logout | refresh_token_reuse | password_reset | user_deactivated | admin
+    # logout | refresh_token_reuse | password_reset | password_changed | user_deactivated | admin
+    reason: str
 
     def subject(self) -> str:
         return str(self.session_id)
@@ -158,6 +178,26 @@ class RoleChanged(Event):
     organization_id: uuid.UUID
     previous_roles: list[str]
     roles: list[str]
+    changed_at: datetime
+
+    def subject(self) -> str:
+        return str(self.user_id)
+
+
+class UserPermissionsChanged(Event):
+    """What a user may do changed: their roles, or the scopes of a role they hold.
+
+    Their access tokens carry a `scope_version` claim; tokens with a lower one than
+    `scope_version` here carry the old scopes, and the gateway refuses them so that the
+    client refreshes and gets the new ones. The user's sessions stay open.
+    """
+
+    event_type: ClassVar[str] = "identity.user.permissions_changed"
+
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    scope_version: int
+    reason: str  # roles_changed | role_updated
     changed_at: datetime
 
     def subject(self) -> str:
@@ -261,11 +301,13 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     UserCreated,
     ApiKeyCreated,
     ApiKeyRevoked,
+    ApiKeyRotated,
     SessionRevoked,
     OrganizationUpdated,
     UserUpdated,
     UserDeactivated,
     RoleChanged,
+    UserPermissionsChanged,
     PasswordResetRequested,
     UserReactivated,
     RoleCreated,

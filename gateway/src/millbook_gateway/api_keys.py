@@ -4,8 +4,10 @@ Identity turns a secret (and the client IP, for keys with an allow-list) into a
 short-lived access token signed like a user's; the gateway forwards that token
 instead of the key, so services trust one issuer only and never see a secret.
 The cache holds a resolution for at most a minute (and 30 s less than its
-token's life), keyed by the secret's digest and the client IP; a revoked key is
-dropped from it as soon as the revocation event arrives.
+token's life), keyed by the secret's digest and the client IP. A resolution also
+carries when its secret stops by itself (the key's `expires_at`, or the end of a
+rotation's grace), checked on every request; a revoked or rotated key is dropped
+from the cache as soon as identity's event arrives.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
 from millbook_platform.auth import JwksVerifier, Principal
-from millbook_platform.errors import AuthInvalid, UpstreamUnavailable
+from millbook_platform.errors import AuthInvalid, PermissionDenied, UpstreamUnavailable
 
 RESOLVE_PATH = "/internal/v1/api-keys/resolve"
 KEY_FORMAT = re.compile(r"sk_(live|test)_[A-Za-z0-9_\-]{8,200}")
@@ -41,6 +44,11 @@ class ResolvedKey:
     access_token: str
     principal: Principal
     expires_in: float
+    # Wall-clock time (epoch seconds) at which the secret stops by itself; None: never.
+    usable_until: float | None = None
+
+    def usable_at(self, now: float) -> bool:
+        return self.usable_until is None or now < self.usable_until
 
 
 def is_well_formed(secret: str) -> bool:
@@ -56,10 +64,12 @@ def cache_lifetime(expires_in: float) -> float:
 
 
 class ApiKeyCache:
-    """Resolutions by (secret, client IP), each kept until its lifetime is over or its key drops."""
+    """Resolutions by (secret, client IP), each kept until its lifetime is over, its secret
+    stops (`usable_until`, on the wall clock) or its key drops."""
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
+    def __init__(self, clock: Clock = time.monotonic, wall_clock: Clock = time.time) -> None:
         self._clock = clock
+        self._wall_clock = wall_clock
         self._entries: dict[str, tuple[float, ResolvedKey]] = {}
         self._by_key_id: dict[str, set[str]] = {}
         self._dropped: dict[str, float] = {}
@@ -72,7 +82,7 @@ class ApiKeyCache:
         if entry is None:
             return None
         expires_at, resolved = entry
-        if self._clock() >= expires_at:
+        if self._clock() >= expires_at or not resolved.usable_at(self._wall_clock()):
             self._forget(key, resolved.key_id)
             return None
         return resolved
@@ -83,7 +93,7 @@ class ApiKeyCache:
         if dropped_at is not None and dropped_at >= asked_at:
             return  # revoked while identity was answering: the answer is already stale
         lifetime = cache_lifetime(resolved.expires_in)
-        if lifetime <= 0:
+        if lifetime <= 0 or not resolved.usable_at(self._wall_clock()):
             return
         self._entries[key] = (self._clock() + lifetime, resolved)
         self._by_key_id.setdefault(resolved.key_id, set()).add(key)
@@ -149,7 +159,11 @@ class ApiKeyResolver:
             raise UpstreamUnavailable(
                 "API keys cannot be checked: the identity service is unavailable."
             ) from exc
-        if response.status_code in (401, 403, 404):
+        if response.status_code == 403:  # a valid key, used from an address it may not use
+            raise PermissionDenied(
+                _message(response) or "This key may not be used from this address."
+            )
+        if response.status_code in (401, 404):
             raise AuthInvalid(_message(response) or "The API key is not valid.")
         if response.status_code != 200:
             raise UpstreamUnavailable(
@@ -158,7 +172,14 @@ class ApiKeyResolver:
         data = response.json()["data"]
         token = str(data["access_token"])
         principal = await self._verifier.verify(token)
-        return ResolvedKey(str(data["key_id"]), token, principal, float(data["expires_in"]))
+        until = data.get("usable_until")
+        return ResolvedKey(
+            str(data["key_id"]),
+            token,
+            principal,
+            float(data["expires_in"]),
+            datetime.fromisoformat(until).timestamp() if until else None,
+        )
 
 
 def _message(response: httpx.Response) -> str | None:

@@ -1,7 +1,8 @@
 """Authentication at the edge: no request reaches a service without a valid credential.
 
 A person sends `Authorization: Bearer <access token>`, verified here against
-identity's JWKS and refused once its session is revoked. A machine sends
+identity's JWKS and refused once its session is revoked (log in again) or once the
+user's scopes changed after it was issued (refresh it). A machine sends
 `X-API-Key: sk_live_…`, which identity turns into an access token; either way
 the service receives one kind of credential, a bearer token identity signed.
 """
@@ -13,11 +14,17 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from millbook_gateway.api_keys import ApiKeyResolver
-from millbook_gateway.revocations import RevokedSessions
+from millbook_gateway.revocations import (
+    OUTDATED_SCOPES,
+    RevokedSessions,
+    ScopeVersions,
+    ended_session_message,
+)
 from millbook_platform.auth import JwksVerifier, Principal, bearer_token
-from millbook_platform.errors import AuthInvalid, AuthRequired
+from millbook_platform.errors import AuthExpired, AuthInvalid, AuthRequired
 
 API_KEY_HEADER = "x-api-key"
+SCOPE_VERSION_CLAIM = "scope_version"
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class Authenticator:
     verifier: JwksVerifier
     api_keys: ApiKeyResolver
     revoked_sessions: RevokedSessions
+    scope_versions: ScopeVersions
 
     async def authenticate(self, request: Request, client_ip: str) -> Caller:
         """The caller, or the 401 that explains what is wrong with the credential."""
@@ -50,6 +58,22 @@ class Authenticator:
             )
         # An unreachable identity is UpstreamUnavailable (503), never a bad token.
         principal = await self.verifier.verify(token)
-        if principal.session_id is not None and principal.session_id in self.revoked_sessions:
-            raise AuthInvalid("The session has ended; log in again.")
+        self._refuse_if_stopped(principal)
         return Caller(principal, token)
+
+    def _refuse_if_stopped(self, principal: Principal) -> None:
+        """401 for a token whose session ended, or whose scopes are out of date."""
+        if principal.session_id is not None:
+            reason = self.revoked_sessions.reason(principal.session_id)
+            if reason is not None:
+                raise AuthInvalid(ended_session_message(reason))
+        if principal.kind == "user" and self.scope_versions.outdated(
+            principal.subject_id, _scope_version(principal)
+        ):
+            raise AuthExpired(OUTDATED_SCOPES)
+
+
+def _scope_version(principal: Principal) -> int:
+    """The scope version the token was issued at; tokens from before versions count as 0."""
+    version = principal.claims.get(SCOPE_VERSION_CLAIM, 0)
+    return version if isinstance(version, int) else 0

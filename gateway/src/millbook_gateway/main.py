@@ -23,7 +23,7 @@ from millbook_gateway.proxy import ConnectorFactory, Upstreams, keepalive_connec
 from millbook_gateway.quotas import QuotaRules
 from millbook_gateway.ratelimit import Counters, MemoryCounters
 from millbook_gateway.ratelimit_redis import RedisCounters
-from millbook_gateway.revocations import RevokedSessions, revocation_consumer
+from millbook_gateway.revocations import RevokedSessions, ScopeVersions, revocation_consumer
 from millbook_platform.app import RequestContextMiddleware
 from millbook_platform.auth import JwksVerifier
 from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
@@ -68,11 +68,15 @@ def _lifespan(
         app.state.openapi = MergedOpenApi(upstreams, settings.openapi_cache_s)
         api_keys = ApiKeyCache()
         revoked = RevokedSessions(keep_s=settings.max_access_token_lifetime_s)
+        scope_versions = ScopeVersions(keep_s=settings.max_access_token_lifetime_s)
         counters = counters_for(settings)
         app.state.edge = Edge(
             upstreams=upstreams,
             authenticator=Authenticator(
-                app.state.verifier, ApiKeyResolver(identity, app.state.verifier, api_keys), revoked
+                app.state.verifier,
+                ApiKeyResolver(identity, app.state.verifier, api_keys),
+                revoked,
+                scope_versions,
             ),
             counters=counters,
             rules=QuotaRules(
@@ -90,6 +94,7 @@ def _lifespan(
                 service_name=settings.service_name,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 sessions=revoked,
+                scope_versions=scope_versions,
                 api_keys=api_keys,
             )
             task = asyncio.create_task(app.state.revocations.run(), name="revocations")

@@ -68,6 +68,9 @@ class User(TenantScoped, Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Raised whenever the user's scopes change; an access token carries the version it
+    # was issued at, and the gateway refuses one older than the last change.
+    scope_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("uq_users_tenant_email", "tenant_id", "email", unique=True),

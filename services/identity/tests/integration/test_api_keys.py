@@ -76,11 +76,8 @@ async def test_a_test_key_acts_in_the_sandbox_tenant_and_sees_no_live_data(clien
     assert users.json()["meta"]["total"] == 0
 
 
-async def test_revoked_expired_unknown_and_foreign_ip_keys_all_read_the_same(client, org, sessions):
+async def test_revoked_expired_and_unknown_keys_all_read_the_same(client, org, sessions):
     revoked = (await create_key(client, org.admin_token)).json()["data"]
-    fenced = (await create_key(client, org.admin_token, allowed_ips=["198.51.100.0/24"])).json()[
-        "data"
-    ]
     expiring = (await create_key(client, org.admin_token)).json()["data"]
     revoke = await client.post(
         f"/v1/api-keys/{revoked['id']}/revoke", headers=bearer(org.admin_token)
@@ -96,17 +93,42 @@ async def test_revoked_expired_unknown_and_foreign_ip_keys_all_read_the_same(cli
         await resolve(client, revoked["secret"]),
         await resolve(client, expiring["secret"]),
         await resolve(client, "sk_live_" + "x" * 43),
-        await resolve(client, fenced["secret"], ip="203.0.113.9"),
     ]
 
     assert revoke.status_code == 200
     assert revoke.json()["data"]["revoked_at"] is not None
-    assert [a.status_code for a in answers] == [401] * 4
+    assert [a.status_code for a in answers] == [401] * 3
     assert {a.json()["error"]["code"] for a in answers} == {"AUTH_INVALID"}
     assert len({a.json()["error"]["message"] for a in answers}) == 1
-    assert (await resolve(client, fenced["secret"], ip="198.51.100.20")).status_code == 200
     [event] = await events(sessions, "identity.api_key.revoked", revoked["id"])
     assert event["reason"] == "revoked"
+
+
+async def test_a_valid_key_from_a_foreign_address_is_forbidden_not_invalid(client, org):
+    fenced = (await create_key(client, org.admin_token, allowed_ips=["198.51.100.0/24"])).json()[
+        "data"
+    ]
+
+    outside = await resolve(client, fenced["secret"], ip="203.0.113.9")
+
+    # Its holder is told why, and not sent to authenticate again with the same key.
+    assert outside.status_code == 403
+    assert outside.json()["error"]["code"] == "PERMISSION_DENIED"
+    assert outside.json()["error"]["message"] == "This key may not be used from this address."
+    assert (await resolve(client, fenced["secret"], ip="198.51.100.20")).status_code == 200
+
+
+async def test_resolving_tells_when_the_secret_stops_by_itself(client, org):
+    expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    key = (await create_key(client, org.admin_token, expires_at=expires_at.isoformat())).json()[
+        "data"
+    ]
+    forever = (await create_key(client, org.admin_token)).json()["data"]
+
+    resolved = (await resolve(client, key["secret"])).json()["data"]
+
+    assert datetime.fromisoformat(resolved["usable_until"]) == expires_at
+    assert (await resolve(client, forever["secret"])).json()["data"]["usable_until"] is None
 
 
 async def test_rotation_keeps_the_old_secret_for_the_grace_period_only(client, org, sessions):
@@ -119,6 +141,7 @@ async def test_rotation_keeps_the_old_secret_for_the_grace_period_only(client, o
     )
     new_secret = rotated.json()["data"]["secret"]
     during_grace = await resolve(client, key["secret"])
+    grace_ends = rotated.json()["data"]["previous_expires_at"]
     async with unit_of_work(sessions, org.id) as session:
         await session.execute(
             update(ApiKey)
@@ -130,8 +153,29 @@ async def test_rotation_keeps_the_old_secret_for_the_grace_period_only(client, o
     assert rotated.status_code == 200, rotated.text
     assert new_secret != key["secret"]
     assert during_grace.status_code == 200
+    # The gateway refuses the old secret at the grace's end without asking again.
+    until = during_grace.json()["data"]["usable_until"]
+    assert datetime.fromisoformat(until) == datetime.fromisoformat(grace_ends)
     assert after_grace.status_code == 401
     assert (await resolve(client, new_secret)).status_code == 200
+    [event] = await events(sessions, "identity.api_key.rotated", key["id"])
+    ends = datetime.fromisoformat(event["previous_secret_expires_at"])
+    assert ends == datetime.fromisoformat(grace_ends)
+
+
+async def test_rotation_without_grace_stops_the_old_secret_and_says_so(client, org, sessions):
+    key = (await create_key(client, org.admin_token)).json()["data"]
+
+    rotated = await client.post(
+        f"/v1/api-keys/{key['id']}/rotate",
+        json={"grace_period_seconds": 0},
+        headers=bearer(org.admin_token),
+    )
+
+    assert rotated.status_code == 200, rotated.text
+    assert (await resolve(client, key["secret"])).status_code == 401
+    [event] = await events(sessions, "identity.api_key.rotated", key["id"])
+    assert event["previous_secret_expires_at"] is None
 
 
 async def test_grace_period_beyond_seven_days_is_refused(client, org):

@@ -5,12 +5,15 @@ import pytest
 from millbook_identity.api_keys.domain import (
     KeyMode,
     KeyState,
+    Refusal,
     display_prefix,
     ip_allowed,
     needs_last_used_update,
     new_secret,
     parse_networks,
+    refusal,
     usable,
+    usable_until,
 )
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -88,3 +91,35 @@ def test_last_used_is_written_at_most_once_a_minute():
     assert needs_last_used_update(None, NOW)
     assert not needs_last_used_update(NOW - timedelta(seconds=59), NOW)
     assert needs_last_used_update(NOW - timedelta(seconds=60), NOW)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({}, None),
+        ({"revoked_at": NOW}, Refusal.REVOKED),
+        ({"expires_at": NOW}, Refusal.EXPIRED),
+        ({"matched_previous_secret": True}, Refusal.ROTATED_OUT),
+        (
+            {"matched_previous_secret": True, "previous_expires_at": NOW - timedelta(seconds=1)},
+            Refusal.ROTATED_OUT,
+        ),
+        ({"allowed_ips": ["198.51.100.0/24"]}, Refusal.ADDRESS_NOT_ALLOWED),
+        # A dead secret is refused as dead, whatever the address: nothing to tell its holder.
+        ({"revoked_at": NOW, "allowed_ips": ["198.51.100.0/24"]}, Refusal.REVOKED),
+    ],
+)
+def test_each_refusal_names_its_reason(overrides, reason):
+    assert refusal(state(**overrides), NOW, "203.0.113.9") is reason
+
+
+def test_a_secret_stops_by_itself_at_its_keys_expiry_or_its_grace_end_whichever_is_first():
+    later, sooner = NOW + timedelta(days=2), NOW + timedelta(hours=1)
+
+    assert usable_until(state()) is None
+    assert usable_until(state(expires_at=later)) == later
+    assert usable_until(state(matched_previous_secret=True, previous_expires_at=sooner)) == sooner
+    both = state(expires_at=later, matched_previous_secret=True, previous_expires_at=sooner)
+    assert usable_until(both) == sooner
+    # The current secret is not bound by the grace of the one it replaced.
+    assert usable_until(state(expires_at=later, previous_expires_at=sooner)) == later

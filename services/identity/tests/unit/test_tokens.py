@@ -1,3 +1,4 @@
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -55,6 +56,14 @@ def test_claims_carry_every_field_services_rely_on():
     assert (claims["typ"], claims["kind"]) == ("access", "user")
     assert (claims["iss"], claims["aud"]) == ("millbook-identity", "millbook")
     assert claims["exp"] - claims["iat"] == 900
+
+
+def test_a_users_token_carries_the_scope_version_it_was_issued_at():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    user = dataclasses.replace(GRANT, scope_version=4)
+
+    assert access_claims(user, now=now, ttl=timedelta(minutes=15))["scope_version"] == 4
+    assert "scope_version" not in access_claims(GRANT, now=now, ttl=timedelta(minutes=15))
 
 
 async def test_signed_token_verifies_into_the_principal():

@@ -67,17 +67,38 @@ class KeyState:
     previous_expires_at: datetime | None
 
 
-def usable(key: KeyState, now: datetime, client_ip: str | None) -> bool:
-    """Revoked, expired, a rotated-out secret past its grace, or a foreign IP: all unusable."""
+class Refusal(StrEnum):
+    """Why a secret cannot be used now."""
+
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    ROTATED_OUT = "rotated_out"
+    ADDRESS_NOT_ALLOWED = "address_not_allowed"
+
+
+def refusal(key: KeyState, now: datetime, client_ip: str | None) -> Refusal | None:
+    """Revoked, expired, a rotated-out secret past its grace, or a foreign IP; None if usable."""
     if key.revoked_at is not None:
-        return False
+        return Refusal.REVOKED
     if key.expires_at is not None and key.expires_at <= now:
-        return False
+        return Refusal.EXPIRED
     if key.matched_previous_secret and (
         key.previous_expires_at is None or key.previous_expires_at <= now
     ):
-        return False
-    return ip_allowed(key.allowed_ips, client_ip)
+        return Refusal.ROTATED_OUT
+    if not ip_allowed(key.allowed_ips, client_ip):
+        return Refusal.ADDRESS_NOT_ALLOWED
+    return None
+
+
+def usable(key: KeyState, now: datetime, client_ip: str | None) -> bool:
+    return refusal(key, now, client_ip) is None
+
+
+def usable_until(key: KeyState) -> datetime | None:
+    """When this secret stops working by itself: the key's expiry, or its rotation grace's end."""
+    ends = [key.expires_at, key.previous_expires_at if key.matched_previous_secret else None]
+    return min((end for end in ends if end is not None), default=None)
 
 
 def needs_last_used_update(last_used_at: datetime | None, now: datetime) -> bool:

@@ -79,13 +79,16 @@ def keys_router(prefix: str, *, documented: bool) -> APIRouter:
         key_id: uuid.UUID,
         principal: Annotated[Principal, needs("api_keys:write")],
         session: TenantSession,
+        settings: IdentitySettings,
         response: Response,
         body: ApiKeyRotate | None = None,
     ) -> DataResponse[ApiKeyWithSecret]:
         """Issue a new secret; the old one keeps working for the grace period you pick."""
         response.headers["Cache-Control"] = "no-store"
         grace = (body or ApiKeyRotate()).grace
-        issued = await service.rotate_key(session, principal.tenant_id, key_id, grace)
+        issued = await service.rotate_key(
+            session, principal.tenant_id, key_id, grace, source=settings.source
+        )
         return DataResponse(data=_with_secret(issued))
 
     return router
@@ -125,5 +128,6 @@ async def resolve_api_key(
         mode=key.mode,
         scopes=sorted(key.scopes),
         tier=resolved.tier,
+        usable_until=resolved.usable_until,
     )
     return DataResponse(data=data)

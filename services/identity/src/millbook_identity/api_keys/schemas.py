@@ -79,6 +79,11 @@ class ApiKey(BaseModel):
     previous_expires_at: datetime | None = Field(
         description="Until when the secret before the last rotation still works."
     )
+    created_by: str | None = Field(
+        default=None,
+        description="Who created the key (`user:<id>`). A key is the organization's and keeps "
+        "working when its creator is deactivated; rotate the keys a departing person saw.",
+    )
     created_at: datetime
 
 
@@ -101,3 +106,8 @@ class ResolvedKey(BaseModel):
     mode: KeyMode
     scopes: list[str]
     tier: str
+    usable_until: datetime | None = Field(
+        default=None,
+        description="When this secret stops by itself (the key's expiry or its rotation grace); "
+        "the gateway refuses it from then on without asking again.",
+    )

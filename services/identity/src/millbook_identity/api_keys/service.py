@@ -10,15 +10,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from millbook_contracts.events import ApiKeyCreated, ApiKeyRevoked
+from millbook_contracts.events import ApiKeyCreated, ApiKeyRevoked, ApiKeyRotated
 from millbook_identity.api_keys import repository
 from millbook_identity.api_keys.domain import (
     KeyMode,
     KeyState,
+    Refusal,
     display_prefix,
     needs_last_used_update,
     new_secret,
-    usable,
+    refusal,
+    usable_until,
 )
 from millbook_identity.api_keys.schemas import ApiKeyCreate
 from millbook_identity.audit import domain as audit_actions
@@ -48,8 +50,10 @@ from millbook_platform.errors import (
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
 
-# One message for every refusal: a caller learns nothing about which check failed.
+# One message for every refusal of the secret itself: a caller learns nothing about which
+# check failed. Only the holder of a valid secret learns that its address is not allowed.
 INVALID_KEY = "The API key is not valid."
+ADDRESS_NOT_ALLOWED = "This key may not be used from this address."
 
 
 @dataclass(frozen=True)
@@ -130,9 +134,13 @@ async def revoke_key(
 
 
 async def rotate_key(
-    session: AsyncSession, tenant_id: uuid.UUID, key_id: uuid.UUID, grace: timedelta
+    session: AsyncSession, tenant_id: uuid.UUID, key_id: uuid.UUID, grace: timedelta, *, source: str
 ) -> IssuedKey:
-    """A new secret; the current one keeps working for `grace`, then stops."""
+    """A new secret; the current one keeps working for `grace`, then stops.
+
+    ApiKeyRotated makes every gateway forget what the old secret resolved to, so a
+    rotation without grace stops the old secret at once.
+    """
     key = await get_key(session, tenant_id, key_id)
     if key.revoked_at is not None:
         raise Conflict("A revoked key cannot be rotated; create a new one.")
@@ -151,6 +159,13 @@ async def rotate_key(
         resource_id=key.id,
         payload={"grace_period_seconds": int(grace.total_seconds())},
     )
+    event = ApiKeyRotated(
+        key_id=key.id,
+        organization_id=key.tenant_id,
+        rotated_at=now,
+        previous_secret_expires_at=key.previous_expires_at,
+    )
+    record_event(session, event, tenant_id=key.tenant_id, source=source)
     return IssuedKey(key, secret)
 
 
@@ -161,6 +176,7 @@ class Resolution:
     key: ApiKey
     tenant_id: uuid.UUID
     tier: str
+    usable_until: datetime | None
 
 
 async def resolve(
@@ -175,8 +191,10 @@ async def resolve(
     digest = secret_digest(secret)
     key = await repository.by_secret_digest(session, digest)
     now = utcnow()
-    if key is None or not usable(_state(key, digest), now, client_ip):
+    if key is None:
         raise AuthInvalid(INVALID_KEY)
+    state = _state(key, digest)
+    _refuse_if(refusal(state, now, client_ip))
     org = await organizations.owning_tenant(session, key.tenant_id)
     if org is None or org.status != "active":
         raise AuthInvalid(INVALID_KEY)
@@ -195,7 +213,16 @@ async def resolve(
     )
     if needs_last_used_update(key.last_used_at, now):
         await _touch(session, key, now)
-    return Resolution(token, int(token_ttl.total_seconds()), key, tenant_id, org.plan_tier)
+    return Resolution(
+        token, int(token_ttl.total_seconds()), key, tenant_id, org.plan_tier, usable_until(state)
+    )
+
+
+def _refuse_if(refused: Refusal | None) -> None:
+    if refused is Refusal.ADDRESS_NOT_ALLOWED:
+        raise PermissionDenied(ADDRESS_NOT_ALLOWED)
+    if refused is not None:
+        raise AuthInvalid(INVALID_KEY)
 
 
 def _state(key: ApiKey, digest: str) -> KeyState:

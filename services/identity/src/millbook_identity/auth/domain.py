@@ -82,3 +82,18 @@ def refresh_outcome(state: RefreshState | None, now: datetime) -> RefreshOutcome
     if state.expires_at <= now:
         return RefreshOutcome.REFUSED
     return RefreshOutcome.ROTATE
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A refresh token's session: itself and the login (family) it belongs to."""
+
+    id: uuid.UUID
+    family_id: uuid.UUID
+
+
+def sessions_to_end(live: Sequence[SessionRow], keeping: uuid.UUID | None) -> list[uuid.UUID]:
+    """Every live session but the login that session `keeping` is part of (a password change
+    ends the user's other logins, not the one that made it)."""
+    kept = next((s.family_id for s in live if s.id == keeping), None)
+    return [s.id for s in live if kept is None or s.family_id != kept]

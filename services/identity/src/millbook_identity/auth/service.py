@@ -270,6 +270,7 @@ async def user_access_token(
         session_id=session_id,
         scope=scope_claim(user.roles, custom),
         tier=org.plan_tier if org is not None else "standard",
+        scope_version=user.scope_version,
     )
     claims = access_claims(grant, now=utcnow(), ttl=ttl)
     return sign(claims, await current_signing_key(session, vault))

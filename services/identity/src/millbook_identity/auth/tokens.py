@@ -18,6 +18,7 @@ TOKEN_TYPE = "Bearer"
 ACCESS = "access"
 USER_KIND = "user"
 API_KEY_KIND = "api_key"
+SCOPE_VERSION_CLAIM = "scope_version"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class AccessGrant:
     A user's token names its session (`sid`); an API key's has none. `tier` is the
     organization's plan tier and `organization_id` the organization (the tenant of a
     live token, or the owner of a sandbox tenant), which the gateway's rate limits read.
+    A user's token also carries the user's `scope_version`: once it rises, the gateway
+    refuses the older tokens, whose scopes are out of date.
     """
 
     subject_id: uuid.UUID
@@ -36,6 +39,7 @@ class AccessGrant:
     kind: str = USER_KIND
     tier: str = "standard"
     organization_id: uuid.UUID | None = None
+    scope_version: int | None = None
 
 
 def access_claims(grant: AccessGrant, *, now: datetime, ttl: timedelta) -> dict[str, Any]:
@@ -56,6 +60,8 @@ def access_claims(grant: AccessGrant, *, now: datetime, ttl: timedelta) -> dict[
     }
     if grant.session_id is not None:
         claims["sid"] = str(grant.session_id)
+    if grant.scope_version is not None:
+        claims[SCOPE_VERSION_CLAIM] = grant.scope_version
     return claims
 
 

@@ -49,3 +49,16 @@ async def rename_on_users(session: AsyncSession, tenant_id: uuid.UUID, old: str,
         .where(User.tenant_id == tenant_id, User.roles.contains([old]))
         .values(roles=func.array_replace(User.roles, old, new))
     )
+
+
+async def holders_for_update(
+    session: AsyncSession, tenant_id: uuid.UUID, name: str
+) -> Sequence[User]:
+    """The organization's users holding the role, locked until the transaction ends."""
+    statement = (
+        select(User)
+        .where(User.tenant_id == tenant_id, User.roles.contains([name]))
+        .order_by(User.id)
+        .with_for_update()
+    )
+    return (await session.scalars(statement)).all()

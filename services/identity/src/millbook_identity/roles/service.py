@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from millbook_identity.auth import revocation
 from millbook_identity.models import Role
 from millbook_identity.roles import repository
 from millbook_identity.roles.domain import (
@@ -121,6 +122,9 @@ async def update_role(
     if changed:
         event = role_updated(role, previous_name, changed, utcnow())
         record_event(session, event, tenant_id=tenant_id, source=source)
+    if "scopes" in changed:
+        for holder in await repository.holders_for_update(session, tenant_id, role.name):
+            await revocation.outdate_tokens(session, holder, reason="role_updated", source=source)
     return role
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from millbook_identity.auth.tokens import USER_KIND
 from millbook_identity.deps import IdentitySettings
 from millbook_identity.models import User as UserRow
 from millbook_identity.users import service
@@ -23,13 +24,18 @@ from millbook_identity.users.schemas import (
 )
 from millbook_platform.auth import Principal
 from millbook_platform.deps import CurrentPrincipal, TenantSession, needs
-from millbook_platform.errors import AuthInvalid, NotFound
+from millbook_platform.errors import AuthInvalid, NotFound, PermissionDenied
 from millbook_platform.pagination import DataResponse, ListResponse, Page
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
 async def _me(session: AsyncSession, principal: Principal) -> UserRow:
+    if principal.kind != USER_KIND:
+        raise PermissionDenied(
+            "An API key acts for its organization, not for a user, so it has no /users/me: "
+            "send a user's access token (POST /v1/auth/login) instead."
+        )
     try:
         return await service.get_user(session, principal.tenant_id, principal.subject_id)
     except NotFound as exc:
@@ -52,7 +58,9 @@ async def replace_me(
     """Set your names and email (and, with your current password, a new password)."""
     user = await _me(session, principal)
     changes = body.model_dump(exclude_none=True)
-    user = await service.update_me(session, user, changes, source=settings.source)
+    user = await service.update_me(
+        session, user, changes, source=settings.source, session_id=principal.session_id
+    )
     return DataResponse(data=User.model_validate(user))
 
 
@@ -66,7 +74,9 @@ async def update_me(
     """Change the fields given of your own profile; roles, status and organization are refused."""
     user = await _me(session, principal)
     changes = body.model_dump(exclude_unset=True)
-    user = await service.update_me(session, user, changes, source=settings.source)
+    user = await service.update_me(
+        session, user, changes, source=settings.source, session_id=principal.session_id
+    )
     return DataResponse(data=User.model_validate(user))
 
 

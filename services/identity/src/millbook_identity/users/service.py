@@ -133,14 +133,32 @@ async def update_user(
 
 
 async def update_me(
-    session: AsyncSession, user: User, changes: dict[str, Any], *, source: str
+    session: AsyncSession,
+    user: User,
+    changes: dict[str, Any],
+    *,
+    source: str,
+    session_id: uuid.UUID | None = None,
 ) -> User:
-    """A user's own changes: names, email and (with the current one) the password."""
+    """A user's own changes: names, email and (with the current one) the password.
+
+    A new password ends every other session of the user (their refresh tokens stop and
+    the gateway refuses their access tokens); the session `session_id` that changed it
+    stays signed in.
+    """
     _refuse_nulls(changes)
     password = changes.pop("password", None)
     current = changes.pop("current_password", None)
     if password is not None:
         await _change_password(user, password, current, changes.get("email", user.email))
+        await revocation.revoke_all_of_user(
+            session,
+            user.tenant_id,
+            user.id,
+            reason="password_changed",
+            source=source,
+            keep_family_of=session_id,
+        )
     return await _apply(session, user, changes, source=source)
 
 
@@ -173,6 +191,7 @@ async def _apply(
     if "roles" in changed:
         event = role_changed(user, previous_roles)
         record_event(session, event, tenant_id=user.tenant_id, source=source)
+        await revocation.outdate_tokens(session, user, reason="roles_changed", source=source)
     return user
 
 
