@@ -157,7 +157,7 @@ async def test_an_unexpected_error_is_a_500_envelope_with_request_id_and_no_trac
 
 async def test_cors_allows_only_the_configured_origins() -> None:
     preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
-    async with gateway(cors_origins=["https://app.example"]) as client:
+    async with gateway(cors_allowed_origins=["https://app.example"]) as client:
         allowed = await client.options("/v1/invoices", headers=preflight)
         other = await client.options(
             "/v1/invoices", headers={**preflight, "Origin": "https://evil.example"}
