@@ -21,8 +21,9 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MINIMUM_BYTES = 4 * 1024
-# Level 5 gets within a few percent of 6's ratio on JSON for noticeably less CPU.
-LEVEL = 5
+# nginx's default too. Measured on a page of 100 customers (22 KB): level 1 is 20.5x
+# smaller, level 6 20.8x, for about a third of the CPU; the gateway's CPU is the services'.
+LEVEL = 1
 GZIP_WBITS = 31  # zlib with a gzip header and trailer
 INCOMPRESSIBLE_PREFIXES = (
     "application/pdf",
