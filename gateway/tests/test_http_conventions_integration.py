@@ -161,6 +161,7 @@ async def test_a_gzipped_answer_keeps_its_etag_and_revalidates(client, auth):
     assert zipped.headers["content-encoding"] == "gzip"
     assert again.status_code == 304
     assert "content-encoding" not in again.headers
+    assert "accept-encoding" in again.headers["vary"].lower()
 
 
 async def test_a_small_answer_is_not_gzipped(client, auth):

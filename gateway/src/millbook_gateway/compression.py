@@ -112,6 +112,8 @@ class _Responder:
     async def _on_start(self, message: Message) -> None:
         message.setdefault("headers", [])
         headers = MutableHeaders(scope=message)
+        if message["status"] == 304:
+            headers.add_vary_header("Accept-Encoding")  # as the 200 it stands for would have
         if not compressible(message["status"], headers):
             self._passing = True
             await self._send(message)
