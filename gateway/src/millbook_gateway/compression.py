@@ -14,6 +14,7 @@ writes them and the gateway never holds the whole export.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import zlib
 
@@ -40,6 +41,7 @@ INCOMPRESSIBLE_PREFIXES = (
 BODILESS = frozenset({204, 304})
 
 
+@functools.lru_cache(maxsize=256)  # clients send a handful of distinct values, over and over
 def accepts_gzip(accept_encoding: str) -> bool:
     """True when `Accept-Encoding` allows gzip: named with q > 0, or unnamed under a `*`."""
     weights: dict[str, float] = {}
