@@ -44,6 +44,12 @@ BIG_CHUNKS = 80  # 5 MiB
 # An organization with a small contract: 30 requests an hour, a burst of 3 a minute.
 SMALL_ORG = "0b9a6a4e-5d2c-4c36-9d1e-5c3f2f1a0001"
 SMALL_ORG_PER_HOUR = 30
+# A JSON answer well over the gateway's gzip threshold, and a PDF-sized binary.
+LARGE_JSON_ITEMS = 400
+PDF_BYTES = b"%PDF-1.7\n" + b"0 0 0 rg 72 720 Td (Millbook) Tj\n" * 1000
+# Streamed exports wait for the test to release their second half (keyed by ?release=).
+EXPORT_RELEASES: dict[str, asyncio.Event] = {}
+EXPORT_ROW = b"INV-2026-0001,Whitfield Hydraulics,1100.00,EUR\n"
 
 
 # -- tokens -----------------------------------------------------------------------------
@@ -189,6 +195,38 @@ def echo_app(name: str, calls: list[dict[str, Any]], openapi: dict[str, Any] | N
     async def ready(_: Request) -> Response:
         return JSONResponse({"status": "ready"})
 
+    async def redirect(request: Request) -> Response:
+        # What a framework does by default: an absolute URL built from the Host it was sent.
+        target = request.url.replace(path=request.url.path.removesuffix("/redirect"))
+        return Response(status_code=307, headers={"location": str(target)})
+
+    async def elsewhere(_: Request) -> Response:
+        return Response(status_code=303, headers={"location": "https://pay.example/checkout/1"})
+
+    async def large(_: Request) -> Response:
+        items = [
+            {"id": i, "name": f"Customer {i}", "balance": "1100.00"}
+            for i in range(LARGE_JSON_ITEMS)
+        ]
+        return JSONResponse({"data": items}, headers={"cache-control": "max-age=60"})
+
+    async def resource(request: Request) -> Response:
+        doc_id = request.path_params["doc_id"]
+        return JSONResponse({"data": {"id": doc_id, "name": "Whitfield Hydraulics"}})
+
+    async def pdf(_: Request) -> Response:
+        return Response(PDF_BYTES, media_type="application/pdf")
+
+    async def export(request: Request) -> Response:
+        release = EXPORT_RELEASES[request.query_params["release"]]
+
+        async def rows() -> AsyncIterator[bytes]:
+            yield b"number,customer,total,currency\n" + EXPORT_ROW * 10
+            await release.wait()
+            yield EXPORT_ROW * 2000
+
+        return StreamingResponse(rows(), media_type="text/csv")
+
     async def document(_: Request) -> Response:
         if openapi is None:
             return JSONResponse({"detail": "Not Found"}, status_code=404)
@@ -199,6 +237,12 @@ def echo_app(name: str, calls: list[dict[str, Any]], openapi: dict[str, Any] | N
         Route("/openapi.json", document),
         Route("/v1/{resource}/big", big),
         Route("/v1/{resource}/slow", slow),
+        Route("/v1/{resource}/redirect", redirect),
+        Route("/v1/{resource}/elsewhere", elsewhere, methods=["POST"]),
+        Route("/v1/{resource}/large", large),
+        Route("/v1/{resource}/pdf", pdf),
+        Route("/v1/{resource}/doc/{doc_id}", resource),
+        Route("/v1/{resource}/export", export),
         Route("/{path:path}", echo, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     return Starlette(routes=routes)

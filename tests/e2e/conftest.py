@@ -46,7 +46,9 @@ def stack(infra) -> Stack:
     return Stack(profile=infra.profile, gateway=api.service_url(infra.profile, "gateway"))
 
 
-def create_organization(stack: Stack, name: str) -> tuple[str, str, str]:
+def create_organization(
+    stack: Stack, name: str, *, platform_admin: bool = False
+) -> tuple[str, str, str]:
     """A fresh organization with an admin, through identity's own seeding command."""
     email = f"admin-{uuid.uuid4().hex[:8]}@e2e.example.com"
     password = secrets.token_urlsafe(16)
@@ -64,6 +66,7 @@ def create_organization(stack: Stack, name: str) -> tuple[str, str, str]:
             email,
             "--organization",
             name,
+            *(["--platform-admin"] if platform_admin else []),
         ],
         cwd=find_repo_root(),
         env=env,

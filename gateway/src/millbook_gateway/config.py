@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from millbook_gateway.cors import LOCAL_ORIGINS, check_origin, parse_origins
 
 SERVICES = ("identity", "sales", "billing", "purchasing", "inbox", "analytics")
 
@@ -51,7 +55,22 @@ class GatewaySettings(BaseSettings):
     sign_in_per_ip_per_minute: int = 10
     sign_in_per_email_per_minute: int = 5
 
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(LOCAL_ORIGINS),
+        description="Comma-separated origins browsers may call from, or `*`; empty for none.",
+    )
     log_level: str = "INFO"
     otel_exporter: str = Field(default="none", description="none | console")
     openapi_cache_s: float = 30.0
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return parse_origins(value) if isinstance(value, str) else value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            check_origin(origin)
+        return origins

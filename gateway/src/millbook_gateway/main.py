@@ -9,11 +9,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from millbook_gateway.api_keys import ApiKeyCache, ApiKeyResolver
 from millbook_gateway.authentication import Authenticator
+from millbook_gateway.caching import NoStoreMiddleware
+from millbook_gateway.compression import GzipMiddleware
 from millbook_gateway.config import GatewaySettings
+from millbook_gateway.cors import Cors
 from millbook_gateway.edge import Edge, edge_route
 from millbook_gateway.health import health_router
 from millbook_gateway.limits import RequestLimits
@@ -24,19 +26,13 @@ from millbook_gateway.quotas import QuotaRules
 from millbook_gateway.ratelimit import Counters, MemoryCounters
 from millbook_gateway.ratelimit_redis import RedisCounters
 from millbook_gateway.revocations import RevokedSessions, ScopeVersions, revocation_consumer
+from millbook_gateway.slashes import TrailingSlashMiddleware
 from millbook_platform.app import RequestContextMiddleware
 from millbook_platform.auth import JwksVerifier
 from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
 from millbook_platform.logs import configure_logging
 from millbook_platform.tracing import configure_tracing
 
-EXPOSED_HEADERS = [
-    "X-Request-Id",
-    "X-RateLimit-Limit",
-    "X-RateLimit-Remaining",
-    "X-RateLimit-Reset",
-    "Retry-After",
-]
 IDENTITY_TIMEOUT_S = 5.0
 
 
@@ -128,6 +124,7 @@ def build_app(
         docs_url=None,
         redoc_url=None,
         lifespan=_lifespan(settings, verifier, transport, connector),
+        redirect_slashes=False,  # TrailingSlashMiddleware answers `/x/` as `/x`, in place
     )
     install_error_handlers(app)
     app.include_router(health_router(settings.service_name))
@@ -135,16 +132,13 @@ def build_app(
     app.router.routes.append(edge_route())  # last: it matches every path
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=EXPOSED_HEADERS,
-        )
+    app.add_middleware(GzipMiddleware)
+    app.add_middleware(NoStoreMiddleware)
+    if settings.cors_allowed_origins:
+        app.add_middleware(Cors, origins=settings.cors_allowed_origins)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
+    app.add_middleware(TrailingSlashMiddleware)  # outermost: every layer sees one spelling
     return app
 
 

@@ -21,7 +21,9 @@ from starlette.types import Receive, Scope, Send
 from millbook_gateway import metrics
 from millbook_gateway.breaker import CircuitBreaker
 from millbook_gateway.errors import BadGateway
+from millbook_gateway.etags import with_validator
 from millbook_gateway.headers import downstream_response_headers, upstream_request_headers
+from millbook_gateway.locations import internal_origins, without_internal_locations
 from millbook_platform.errors import AppError, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable
 from millbook_platform.requestctx import current_request_id
 from millbook_platform.tracing import current_traceparent
@@ -39,6 +41,8 @@ CLIENT_CLOSED_REQUEST = 499
 # Answers up to this size (declared by Content-Length) are read whole and sent in one
 # piece; larger or unsized ones (PDFs, exports, downloads) stream through.
 BUFFERED_BODY_BYTES = 64 * 1024
+# A JSON answer to a GET up to this size is read whole too, so it can carry an ETag.
+VALIDATED_BODY_BYTES = 1024 * 1024
 
 
 ConnectorFactory = Callable[[], aiohttp.BaseConnector]
@@ -66,6 +70,7 @@ class Upstreams:
         breaker_cool_down_s: float = 10.0,
     ) -> None:
         self.urls = {name: url.rstrip("/") for name, url in urls.items()}
+        self.internal = internal_origins(self.urls)  # never named to a client
         self._timeout_s = timeout_s
         self._connector = connector
         self._sessions: dict[str, aiohttp.ClientSession] = {}
@@ -312,17 +317,18 @@ async def forward(
     finally:
         metrics.UPSTREAM_REQUESTS.labels(service, request.method, status).inc()
         metrics.UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)
-    if _is_small(upstream):
-        return await _buffered(upstream, service)
-    return UpstreamResponse(upstream, service)
+    if _is_small(upstream) or _is_validated(request.method, upstream):
+        response = await _buffered(upstream, service, upstreams.internal)
+        return with_validator(request.method, request.headers, response)
+    return UpstreamResponse(upstream, service, upstreams.internal)
 
 
-def _relayed_headers(upstream: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]:
+def _relayed_headers(
+    upstream: aiohttp.ClientResponse, internal: frozenset[str]
+) -> list[tuple[bytes, bytes]]:
     decoded = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in upstream.raw_headers]
-    return [
-        (k.lower().encode("latin-1"), v.encode("latin-1"))
-        for k, v in downstream_response_headers(decoded)
-    ]
+    relayed = without_internal_locations(downstream_response_headers(decoded), internal)
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in relayed]
 
 
 def _is_small(upstream: aiohttp.ClientResponse) -> bool:
@@ -330,7 +336,21 @@ def _is_small(upstream: aiohttp.ClientResponse) -> bool:
     return length is not None and length <= BUFFERED_BODY_BYTES
 
 
-async def _buffered(upstream: aiohttp.ClientResponse, service: str) -> Response:
+def _is_validated(method: str, upstream: aiohttp.ClientResponse) -> bool:
+    """A JSON resource read by GET, small enough to hold while its ETag is computed."""
+    length = upstream.content_length
+    return (
+        method == "GET"
+        and upstream.status == 200
+        and upstream.content_type == "application/json"
+        and length is not None
+        and length <= VALIDATED_BODY_BYTES
+    )
+
+
+async def _buffered(
+    upstream: aiohttp.ClientResponse, service: str, internal: frozenset[str]
+) -> Response:
     """A small answer read whole: no streaming machinery for the common JSON response."""
     try:
         with _upstream_errors(service, None):
@@ -338,16 +358,18 @@ async def _buffered(upstream: aiohttp.ClientResponse, service: str) -> Response:
     finally:
         upstream.release()
     response = Response(body, status_code=upstream.status)
-    response.raw_headers = _relayed_headers(upstream)
+    response.raw_headers = _relayed_headers(upstream, internal)
     return response
 
 
 class UpstreamResponse(StreamingResponse):
     """A service's response relayed chunk by chunk; its connection is released however it ends."""
 
-    def __init__(self, upstream: aiohttp.ClientResponse, service: str) -> None:
+    def __init__(
+        self, upstream: aiohttp.ClientResponse, service: str, internal: frozenset[str]
+    ) -> None:
         super().__init__(_relay(upstream, service), status_code=upstream.status)
-        self.raw_headers = _relayed_headers(upstream)
+        self.raw_headers = _relayed_headers(upstream, internal)
         self._upstream = upstream
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -138,6 +138,7 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         openapi_tags=spec.tags or None,
+        redirect_slashes=False,  # the gateway maps `/x/` to `/x`; a redirect would name this host
     )
     install_error_handlers(app)
     app.include_router(_health_router(settings))
