@@ -15,15 +15,14 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
-
-from typing_extensions import Required, TypedDict
+from typing import Annotated, Any, Generic, Required, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from typing_extensions import TypedDict
 
 from millbook_platform.errors import ValidationFailed, field_error
 
@@ -110,9 +109,7 @@ def page_params(
     page_size: Annotated[
         int | None, Query(ge=1, le=MAX_LIMIT, description="alias of `limit`")
     ] = None,
-    ordering: Annotated[
-        str | None, Query(max_length=200, description="alias of `sort`")
-    ] = None,
+    ordering: Annotated[str | None, Query(max_length=200, description="alias of `sort`")] = None,
 ) -> PageParams:
     """The page asked for; the seeds' Django-style `page`, `page_size` and `ordering` are
     aliases of `offset`, `limit` and `sort` (each pair is one or the other, never both)."""
@@ -122,9 +119,7 @@ def page_params(
     per_page = size if size is not None else DEFAULT_LIMIT
     if page is not None:
         start = (page - 1) * per_page
-    return PageParams(
-        limit=per_page, offset=start or 0, cursor=cursor, sort=sort_by, fields=fields
-    )
+    return PageParams(limit=per_page, offset=start or 0, cursor=cursor, sort=sort_by, fields=fields)
 
 
 def _one_of(value: T | None, alias: T | None, name: str, alias_name: str) -> T | None:

@@ -71,9 +71,7 @@ def did_you_mean(name: str, accepted: Collection[str], words: Mapping[str, str])
     return close[0] if close else None
 
 
-def unknown_query_details(
-    keys: Iterable[str], declared: DeclaredQuery
-) -> list[dict[str, str]]:
+def unknown_query_details(keys: Iterable[str], declared: DeclaredQuery) -> list[dict[str, str]]:
     """One detail per unknown key (in the order sent), naming the accepted parameters."""
     accepted = ", ".join(sorted(declared.names)) or "none"
     details = []
@@ -113,6 +111,7 @@ async def refuse_unknown_query(request: Request) -> None:
     if details:
         names = ", ".join(repr(d["field"]) for d in details)
         raise ValidationFailed(f"Unknown query parameter {names}.", details=details)
+
 
 __all__ = [
     "DeclaredQuery",

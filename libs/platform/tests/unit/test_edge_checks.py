@@ -77,7 +77,8 @@ def test_a_misspelt_filter_is_refused_naming_it_and_the_accepted_ones():
     detail = error_of(response)["details"][0]
     assert detail["field"] == "stauts"
     assert "did you mean 'status'?" in detail["message"]
-    assert "customer_id" in detail["message"] and "limit" in detail["message"]
+    assert "customer_id" in detail["message"]
+    assert "limit" in detail["message"]
 
 
 def test_a_synonym_suggests_the_parameter_it_stands_for():
@@ -190,9 +191,9 @@ def test_a_nul_in_the_query_or_path_is_refused_naming_it(path, field):
 def multipart(filename: bytes, note: bytes) -> tuple[bytes, dict[str, str]]:
     # Built by hand: an HTTP client would percent-encode the NUL a hostile one sends raw.
     body = (
-        b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename + b"\"\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="' + filename + b'"\r\n'
         b"Content-Type: application/pdf\r\n\r\n%PDF\x00\r\n"
-        b"--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n" + note + b"\r\n--b--\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="note"\r\n\r\n' + note + b"\r\n--b--\r\n"
     )
     return body, {"content-type": "multipart/form-data; boundary=b"}
 

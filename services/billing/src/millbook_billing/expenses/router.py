@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
@@ -26,6 +25,7 @@ from millbook_billing.expenses.schemas import (
     ExpenseUpdate,
 )
 from millbook_billing.models import Expense as ExpenseRow
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.deps import EventSource, TenantSession, needs
 from millbook_platform.pagination import (
@@ -126,8 +126,8 @@ async def list_expenses(
     page: Page,
     status: ExpenseStatus | None = None,
     category: ExpenseCategory | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: CalendarDate | None = None,
+    date_to: CalendarDate | None = None,
     is_billable: bool | None = None,
     customer_id: uuid.UUID | None = None,
     search: Annotated[

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
@@ -20,6 +19,7 @@ from millbook_billing.payments.schemas import (
     RefundCreate,
 )
 from millbook_billing.payments.service import PaymentWithAllocations
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
@@ -76,8 +76,8 @@ async def list_payments(
     type: Literal["receipt", "payment", "refund"] | None = None,
     customer_id: uuid.UUID | None = None,
     supplier_id: uuid.UUID | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: CalendarDate | None = None,
+    date_to: CalendarDate | None = None,
 ) -> JSONResponse:
     """List payments by type, customer, supplier and payment date range."""
     fields = parse_fields(page.fields, Payment)

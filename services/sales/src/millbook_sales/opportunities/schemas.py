@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 
-from millbook_platform.api_types import CurrencyCode, Name, Text50
+from millbook_platform.api_types import CalendarDate, CurrencyCode, Name, Text50
 from millbook_platform.money import money_text
 from millbook_sales.opportunities.domain import OPEN_STAGES, OpportunityStatus, Stage
 
@@ -28,7 +28,7 @@ class OpportunityCreate(BaseModel):
         default=None, description="Defaults to the customer's currency."
     )
     stage: Stage = Field(default=Stage.QUALIFICATION, description="An open stage.")
-    expected_close_date: date | None = None
+    expected_close_date: CalendarDate | None = None
     source: Text50 | None = None
     assigned_to: uuid.UUID | None = None
     probability: Probability | None = Field(
@@ -52,7 +52,7 @@ class OpportunityUpdate(BaseModel):
     estimated_value: Amount | None = None
     currency_code: CurrencyCode | None = None
     stage: Stage | None = None
-    expected_close_date: date | None = None
+    expected_close_date: CalendarDate | None = None
     source: Text50 | None = None
     assigned_to: uuid.UUID | None = None
     probability: Probability | None = None

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from millbook_platform.api_types import CurrencyCode, Name
+from millbook_platform.api_types import CurrencyCode, Name, PositiveInt32
 from millbook_sales.pricing.domain import EstimateSource, MaterialUnit
 
 Rate = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
@@ -79,7 +79,7 @@ class PricingLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_name: Name | None = None
-    line_number: Annotated[int, Field(ge=1)] | None = Field(
+    line_number: PositiveInt32 | None = Field(
         default=None,
         description="The quotation line to write (calculate-pricing with apply); "
         "defaults to the item's position.",
