@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -212,6 +213,22 @@ def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
     ]
 
 
+async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+    # The last wall behind the bounded input types: PostgreSQL refused a value (SQLSTATE
+    # class 22: a number or text too long for its column, a date out of range). The input
+    # caused it, so it is a 422; the log says which column so the type can be bounded.
+    assert isinstance(exc, DataError)
+    diag = getattr(exc.orig, "diag", None)
+    column = getattr(diag, "column_name", None)
+    log.warning("database refused a value: %s", getattr(diag, "message_primary", exc))
+    return error_response(
+        422,
+        ValidationFailed.code,
+        "A value is outside what Millbook can store.",
+        [field_error(column or "body", "out of range for what Millbook stores")],
+    )
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     # The trace goes to the log with the request id; the client sees only the id.
     log.exception("unhandled error", exc_info=exc)
@@ -222,6 +239,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -62,7 +62,7 @@ def api_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRo
 def unbounded_inputs(app: FastAPI) -> list[Unbounded]:
     found: list[Unbounded] = []
     for path, route in api_routes(app.router.routes):
-        name = f"{','.join(sorted(route.methods))} {path}"
+        name = f"{','.join(sorted(route.methods or ()))} {path}"
         for field, annotation in _inputs(route):
             found += [
                 Unbounded(name, where, value) for where, value in _accepted(field, annotation)

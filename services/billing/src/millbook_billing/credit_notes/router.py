@@ -13,6 +13,7 @@ from millbook_billing.credit_notes.domain import available_credit
 from millbook_billing.credit_notes.repository import CreditNoteFilters
 from millbook_billing.credit_notes.schemas import CreditNote, CreditNoteCreate, CreditNoteLineOut
 from millbook_billing.credit_notes.service import CreditNoteWithLines
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.payments.router import view as payment_view
 from millbook_billing.payments.schemas import AllocateCredit, Payment, RefundCreate
 from millbook_platform.api_types import CalendarDate
@@ -68,7 +69,7 @@ async def list_credit_notes(
     session: TenantSession,
     page: Page,
     invoice_id: uuid.UUID | None = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerFilter = None,
     date_from: CalendarDate | None = None,
     date_to: CalendarDate | None = None,
 ) -> JSONResponse:

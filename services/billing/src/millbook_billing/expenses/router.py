@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.attachments import service as attachment_service
 from millbook_billing.attachments.http import BoundedUploadRoute, download_headers
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.expenses import rebilling, service
 from millbook_billing.expenses.domain import ExpenseCategory, ExpenseStatus
 from millbook_billing.expenses.repository import ExpenseFilters
@@ -129,7 +130,7 @@ async def list_expenses(
     date_from: CalendarDate | None = None,
     date_to: CalendarDate | None = None,
     is_billable: bool | None = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerFilter = None,
     search: Annotated[
         str | None, Query(max_length=200, description="Description, vendor or receipt number.")
     ] = None,

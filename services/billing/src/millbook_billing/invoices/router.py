@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.invoices import export, service
 from millbook_billing.invoices.domain import STATUS_FILTERS
 from millbook_billing.invoices.repository import InvoiceFilters
@@ -78,7 +79,7 @@ async def create_invoice(
 
 def invoice_filters(
     status: StatusFilter = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerFilter = None,
     date_from: CalendarDate | None = None,
     date_to: CalendarDate | None = None,
     min_amount: Amount = None,

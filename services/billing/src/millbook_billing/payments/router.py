@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.payments import service, supplier_payments
 from millbook_billing.payments.domain import unapplied
 from millbook_billing.payments.repository import PaymentFilters
@@ -74,7 +75,7 @@ async def list_payments(
     session: TenantSession,
     page: Page,
     type: Literal["receipt", "payment", "refund"] | None = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerFilter = None,
     supplier_id: uuid.UUID | None = None,
     date_from: CalendarDate | None = None,
     date_to: CalendarDate | None = None,

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.reports import exports, service
 from millbook_billing.reports.domain import PeriodKind
 from millbook_billing.reports.schemas import (
@@ -184,7 +185,7 @@ async def get_receivables_aging(
     principal: Reader,
     session: TenantSession,
     as_of_date: AsOf = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerFilter = None,
     output: Format = ReportFormat.JSON,
     detail: Detail = service.AgingDetail.PARTIES,
 ) -> DataResponse[AgingReport] | StreamingResponse:
