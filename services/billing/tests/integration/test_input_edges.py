@@ -81,7 +81,10 @@ async def test_extreme_query_values_are_a_422_naming_the_parameter(caller, path,
         ({"quantity": "9999999999", "unit_price": "999999999999"}, "line_items"),
         ({"quantity": "1", "unit_price": "1e999999"}, "line_items[0].unit_price"),
         ({"quantity": "Infinity", "unit_price": "1"}, "line_items[0].quantity"),
-        ({"quantity": "1", "unit_price": "1", "description": "a\u0000"}, "line_items[0].description"),
+        (
+            {"quantity": "1", "unit_price": "1", "description": "a\u0000"},
+            "line_items[0].description",
+        ),
     ],
 )
 async def test_a_line_beyond_what_the_ledger_holds_is_refused(app, caller, line, field):
