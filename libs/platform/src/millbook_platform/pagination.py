@@ -91,6 +91,7 @@ class PageParams:
     cursor: str | None
     sort: str | None = None
     fields: str | None = None
+    sort_param: str = "sort"  # the name the client used (`ordering` is its alias)
 
 
 def page_params(
@@ -135,9 +136,13 @@ Page = Annotated[PageParams, Depends(page_params)]
 
 
 def parse_sort(
-    raw: str | None, allowed: Collection[str], default: Sequence[SortKey] = NEWEST_FIRST
+    raw: str | None,
+    allowed: Collection[str],
+    default: Sequence[SortKey] = NEWEST_FIRST,
+    *,
+    param: str = "sort",
 ) -> tuple[SortKey, ...]:
-    """`name,-created_at` as sort keys; a field outside `allowed` is a 422 on `sort`."""
+    """`name,-created_at` as sort keys; a field outside `allowed` is a 422 on `param`."""
     if not raw or not raw.strip():
         return tuple(default)
     keys = []
@@ -146,7 +151,7 @@ def parse_sort(
         if name not in allowed:
             raise ValidationFailed(
                 f"Cannot sort by {name!r}.",
-                details=[field_error("sort", f"choose from {', '.join(sorted(allowed))}")],
+                details=[field_error(param, f"choose from {', '.join(sorted(allowed))}")],
             )
         keys.append(SortKey(name, descending=part.startswith("-")))
     return tuple(keys)
@@ -193,7 +198,7 @@ async def paginate(
     positions valid only with the sort they were issued for.
     """
     columns: dict[str, Column] = {"created_at": created_at, **(sortable or {})}
-    keys = parse_sort(params.sort, columns)
+    keys = parse_sort(params.sort, columns, param=params.sort_param)
     ordered = [(columns[k.field], k.descending) for k in keys] + [(row_id, keys[-1].descending)]
     order_by = [column.desc() if desc else column.asc() for column, desc in ordered]
     if params.cursor is not None:

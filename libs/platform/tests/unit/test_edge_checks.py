@@ -237,3 +237,11 @@ def test_malformed_json_is_400_malformed_request():
     error = error_of(response)
     assert error["code"] == "MALFORMED_REQUEST"
     assert error["details"][0]["field"] == "body"
+
+
+def test_an_unknown_ordering_is_refused_under_the_name_the_client_used():
+    from millbook_platform.pagination import ValidationFailed, parse_sort
+
+    with pytest.raises(ValidationFailed) as raised:
+        parse_sort("email", {"created_at"}, param="ordering")
+    assert raised.value.details[0]["field"] == "ordering"
