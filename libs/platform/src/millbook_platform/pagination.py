@@ -120,7 +120,14 @@ def page_params(
     per_page = size if size is not None else DEFAULT_LIMIT
     if page is not None:
         start = (page - 1) * per_page
-    return PageParams(limit=per_page, offset=start or 0, cursor=cursor, sort=sort_by, fields=fields)
+    return PageParams(
+        limit=per_page,
+        offset=start or 0,
+        cursor=cursor,
+        sort=sort_by,
+        fields=fields,
+        sort_param="ordering" if ordering is not None else "sort",
+    )
 
 
 def _one_of(value: T | None, alias: T | None, name: str, alias_name: str) -> T | None:

@@ -245,3 +245,10 @@ def test_an_unknown_ordering_is_refused_under_the_name_the_client_used():
     with pytest.raises(ValidationFailed) as raised:
         parse_sort("email", {"created_at"}, param="ordering")
     assert raised.value.details[0]["field"] == "ordering"
+
+
+def test_an_unknown_ordering_through_a_route_names_ordering():
+    from millbook_platform.pagination import page_params
+
+    params = page_params(ordering="email")
+    assert (params.sort, params.sort_param) == ("email", "ordering")
