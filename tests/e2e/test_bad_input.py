@@ -66,13 +66,13 @@ async def test_invalid_user_bodies_name_the_field_and_write_nothing(gateway, adm
     assert await users_total(gateway, admin) == before
 
 
-async def test_malformed_json_is_a_validation_error(gateway, admin):
+async def test_malformed_json_is_400_malformed_request(gateway, admin):
     response = await gateway.post(
         "/v1/users",
         content=b'{"email": ',
         headers={**admin.headers, "content-type": "application/json"},
     )
-    assert_envelope(response, 422, "VALIDATION_ERROR")
+    assert_envelope(response, 400, "MALFORMED_REQUEST")
 
 
 async def test_an_oversized_body_is_refused_at_the_gateway(gateway, admin):

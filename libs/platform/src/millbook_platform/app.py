@@ -32,6 +32,7 @@ from millbook_platform import metrics
 from millbook_platform.auth import JwksFetcher, JwksVerifier, authenticate
 from millbook_platform.consumer import EventConsumer, Subscription
 from millbook_platform.db import create_engine, session_factory
+from millbook_platform.edge_checks import EDGE_CHECKS
 from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
 from millbook_platform.idempotency import IdempotencyMiddleware, purge_expired
 from millbook_platform.logs import configure_logging
@@ -144,7 +145,7 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
     app.include_router(_health_router(settings))
     for router in spec.routers:
         document_security(router)
-        app.include_router(router)
+        app.include_router(router, dependencies=EDGE_CHECKS)
     _with_security_schemes(app)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(IdempotencyMiddleware)

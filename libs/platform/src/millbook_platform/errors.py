@@ -14,7 +14,9 @@ import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from millbook_platform.requestctx import current_request_id
@@ -73,6 +75,14 @@ class ValidationFailed(AppError):
     status_code, code = 422, "VALIDATION_ERROR"
 
 
+class MalformedRequest(AppError):
+    status_code, code = 400, "MALFORMED_REQUEST"
+
+
+class MethodNotAllowed(AppError):
+    status_code, code = 405, "METHOD_NOT_ALLOWED"
+
+
 class IdempotencyKeyReused(AppError):
     status_code, code = 422, "IDEMPOTENCY_KEY_REUSED"
 
@@ -119,11 +129,11 @@ def error_response(
 
 
 _STATUS_CODES = {
-    400: "VALIDATION_ERROR",
+    400: "MALFORMED_REQUEST",
     401: "AUTH_REQUIRED",
     403: "PERMISSION_DENIED",
     404: "RESOURCE_NOT_FOUND",
-    405: "RESOURCE_NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
     409: "RESOURCE_CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
     414: "VALIDATION_ERROR",
@@ -159,15 +169,66 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    details = validation_details(exc.errors())
+    errors = exc.errors()
+    if any(err.get("type") == "json_invalid" for err in errors):
+        # A body that does not parse is not a field's mistake: 400, as seed 003 says.
+        return error_response(
+            400,
+            MalformedRequest.code,
+            "The request body is not valid JSON.",
+            [field_error("body", _json_position(errors))],
+        )
+    details = validation_details(errors)
     return error_response(422, "VALIDATION_ERROR", "The request is not valid.", details)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _json_position(errors: Sequence[Any]) -> str:
+    # pydantic's loc for a parse error is ("body", <character offset>), not a field.
+    for err in errors:
+        loc = err.get("loc", ())
+        if err.get("type") == "json_invalid" and len(loc) > 1 and isinstance(loc[1], int):
+            return f"not valid JSON near character {loc[1]}"
+    return "not valid JSON"
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR")
     message = exc.detail if isinstance(exc.detail, str) else "Request failed."
-    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        allowed = allowed_methods(request.app.router.routes, request.scope)
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        message = f"{request.method} is not allowed here; use {' or '.join(allowed)}."
+    return error_response(exc.status_code, code, message, headers=headers)
+
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
+    """Every method some route takes on this path (Starlette names only the first route's)."""
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+
+
+async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+    # The last wall behind the bounded input types: PostgreSQL refused a value (SQLSTATE
+    # class 22: a number or text too long for its column, a date out of range). The input
+    # caused it, so it is a 422; the log says which column so the type can be bounded.
+    assert isinstance(exc, DataError)
+    diag = getattr(exc.orig, "diag", None)
+    column = getattr(diag, "column_name", None)
+    log.warning("database refused a value: %s", getattr(diag, "message_primary", exc))
+    return error_response(
+        422,
+        ValidationFailed.code,
+        "A value is outside what Millbook can store.",
+        [field_error(column or "body", "out of range for what Millbook stores")],
+    )
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -228,6 +289,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
     for database_error in (sqlalchemy.exc.DBAPIError, sqlalchemy.exc.TimeoutError, psycopg.Error):
         app.add_exception_handler(database_error, _database_error)

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
+from millbook_platform.errors import ValidationFailed, field_error
 from millbook_platform.iso_codes import CURRENCY_MINOR_UNITS
+
+# Amount columns are numeric(18, 4): 14 digits before the point. A line whose quantity and
+# price are each within bounds can still multiply past that; it is refused, not overflowed.
+MAX_AMOUNT = Decimal("99999999999999.9999")
 
 
 @cache  # on every amount's path: a million-row export asks it millions of times
@@ -68,17 +73,30 @@ class Amounts:
 ZERO = Amounts(Decimal(0), Decimal(0), Decimal(0), Decimal(0))
 
 
-def line_amounts(line: LinePrice, currency_code: str) -> Amounts:
-    """Each amount rounded half-up to the currency's minor unit; tax on the discounted amount."""
+def line_amounts(line: LinePrice, currency_code: str, *, field: str = "line_items") -> Amounts:
+    """Each amount rounded half-up to the currency's minor unit; tax on the discounted amount.
+
+    422 naming `field` when an amount is larger than an amount column holds."""
     subtotal = round_money(line.quantity * line.unit_price, currency_code)
     discount = round_money(subtotal * line.discount_percent / HUNDRED, currency_code)
     tax = round_money((subtotal - discount) * line.tax_rate, currency_code)
-    return Amounts(subtotal, discount, tax, subtotal - discount + tax)
+    return within_amount_range(Amounts(subtotal, discount, tax, subtotal - discount + tax), field)
 
 
 def document_amounts(lines: Sequence[LinePrice], currency_code: str) -> Amounts:
     """Totals are sums of the rounded lines, so the lines always add up to the total."""
     total = ZERO
-    for line in lines:
-        total = total + line_amounts(line, currency_code)
-    return total
+    for index, line in enumerate(lines):
+        total = total + line_amounts(line, currency_code, field=f"line_items[{index}]")
+    return within_amount_range(total, "line_items")
+
+
+def within_amount_range(amounts: Amounts, field: str) -> Amounts:
+    """`amounts` when every one fits an amount column; otherwise 422 naming `field`."""
+    largest = max(abs(value) for value in vars(amounts).values())
+    if largest > MAX_AMOUNT:
+        raise ValidationFailed(
+            "The amount is larger than Millbook records.",
+            details=[field_error(field, f"amounts must not exceed {MAX_AMOUNT:,.0f}")],
+        )
+    return amounts

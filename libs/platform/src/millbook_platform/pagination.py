@@ -15,27 +15,55 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Required, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, SerializerFunctionWrapHandler, model_serializer
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from typing_extensions import TypedDict
 
 from millbook_platform.errors import ValidationFailed, field_error
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# Offsets fit PostgreSQL's bigint with room; a position deeper than a billion rows is a
+# cursor's job. `page` is bounded so that (page - 1) * page_size stays within it.
+MAX_OFFSET = 1_000_000_000
+MAX_PAGE = MAX_OFFSET // MAX_LIMIT + 1
 
 T = TypeVar("T")
 
 
+class MetaShape(TypedDict, total=False):
+    """What `PageMeta` looks like on the wire (and in the OpenAPI document)."""
+
+    limit: Required[int]
+    offset: int
+    total: int
+    next_cursor: Required[str | None]
+
+
 class PageMeta(BaseModel):
+    """`{"limit", "offset", "total", "next_cursor"}` for an offset page, `{"limit",
+    "next_cursor"}` for a cursor page; `next_cursor` is always there, null on the last page,
+    whether the list is rendered by a response model or by `list_response`."""
+
     limit: int
     offset: int | None = None
     total: int | None = None
     next_cursor: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _one_shape(self, handler: SerializerFunctionWrapHandler) -> MetaShape:
+        shown: MetaShape = handler(self)
+        if self.offset is None:
+            shown.pop("offset", None)
+        if self.total is None:
+            shown.pop("total", None)
+        shown["next_cursor"] = self.next_cursor
+        return shown
 
 
 class ListResponse(BaseModel, Generic[T]):
@@ -63,11 +91,12 @@ class PageParams:
     cursor: str | None
     sort: str | None = None
     fields: str | None = None
+    sort_param: str = "sort"  # the name the client used (`ordering` is its alias)
 
 
 def page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT, description="at most 100")] = None,
+    offset: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     sort: Annotated[
         str | None, Query(max_length=200, description="e.g. `name,-created_at`")
@@ -75,17 +104,52 @@ def page_params(
     fields: Annotated[
         str | None, Query(max_length=500, description="sparse fields, e.g. `id,email`")
     ] = None,
+    page: Annotated[
+        int | None, Query(ge=1, le=MAX_PAGE, description="alias: 1-based page of `page_size`")
+    ] = None,
+    page_size: Annotated[
+        int | None, Query(ge=1, le=MAX_LIMIT, description="alias of `limit`")
+    ] = None,
+    ordering: Annotated[str | None, Query(max_length=200, description="alias of `sort`")] = None,
 ) -> PageParams:
-    return PageParams(limit=limit, offset=offset, cursor=cursor, sort=sort, fields=fields)
+    """The page asked for; the seeds' Django-style `page`, `page_size` and `ordering` are
+    aliases of `offset`, `limit` and `sort` (each pair is one or the other, never both)."""
+    size = _one_of(limit, page_size, "limit", "page_size")
+    sort_by = _one_of(sort, ordering, "sort", "ordering")
+    start = _one_of(offset, None if page is None else 0, "offset", "page")
+    per_page = size if size is not None else DEFAULT_LIMIT
+    if page is not None:
+        start = (page - 1) * per_page
+    return PageParams(
+        limit=per_page,
+        offset=start or 0,
+        cursor=cursor,
+        sort=sort_by,
+        fields=fields,
+        sort_param="ordering" if ordering is not None else "sort",
+    )
+
+
+def _one_of(value: T | None, alias: T | None, name: str, alias_name: str) -> T | None:
+    if value is not None and alias is not None:
+        raise ValidationFailed(
+            f"Use {name!r} or {alias_name!r}, not both.",
+            details=[field_error(alias_name, f"an alias of {name!r}, which is also given")],
+        )
+    return value if value is not None else alias
 
 
 Page = Annotated[PageParams, Depends(page_params)]
 
 
 def parse_sort(
-    raw: str | None, allowed: Collection[str], default: Sequence[SortKey] = NEWEST_FIRST
+    raw: str | None,
+    allowed: Collection[str],
+    default: Sequence[SortKey] = NEWEST_FIRST,
+    *,
+    param: str = "sort",
 ) -> tuple[SortKey, ...]:
-    """`name,-created_at` as sort keys; a field outside `allowed` is a 422 on `sort`."""
+    """`name,-created_at` as sort keys; a field outside `allowed` is a 422 on `param`."""
     if not raw or not raw.strip():
         return tuple(default)
     keys = []
@@ -94,7 +158,7 @@ def parse_sort(
         if name not in allowed:
             raise ValidationFailed(
                 f"Cannot sort by {name!r}.",
-                details=[field_error("sort", f"choose from {', '.join(sorted(allowed))}")],
+                details=[field_error(param, f"choose from {', '.join(sorted(allowed))}")],
             )
         keys.append(SortKey(name, descending=part.startswith("-")))
     return tuple(keys)
@@ -119,7 +183,7 @@ def list_response(
 ) -> dict[str, Any]:
     """The list envelope, keeping only `fields` of each item when asked to."""
     data = [item.model_dump(mode="json", include=set(fields) if fields else None) for item in items]
-    return {"data": data, "meta": meta.model_dump(mode="json", exclude_none=True)}
+    return {"data": data, "meta": meta.model_dump(mode="json")}
 
 
 Column = InstrumentedAttribute[Any]
@@ -141,7 +205,7 @@ async def paginate(
     positions valid only with the sort they were issued for.
     """
     columns: dict[str, Column] = {"created_at": created_at, **(sortable or {})}
-    keys = parse_sort(params.sort, columns)
+    keys = parse_sort(params.sort, columns, param=params.sort_param)
     ordered = [(columns[k.field], k.descending) for k in keys] + [(row_id, keys[-1].descending)]
     order_by = [column.desc() if desc else column.asc() for column, desc in ordered]
     if params.cursor is not None:

@@ -52,12 +52,14 @@ def test_unknown_field_is_a_validation_error():
     assert response.json()["error"]["details"][0]["field"] == "discount"
 
 
-def test_malformed_json_is_a_validation_error():
+def test_malformed_json_is_400_malformed_request():
     response = client().post(
         "/orders", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert response.status_code == 422
-    assert response.json()["error"]["details"][0]["message"] == "request body is not valid JSON"
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "MALFORMED_REQUEST"
+    assert error["details"] == [{"field": "body", "message": "not valid JSON near character 1"}]
 
 
 def test_app_errors_carry_their_status_and_code():

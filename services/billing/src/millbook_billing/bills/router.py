@@ -22,6 +22,7 @@ from millbook_billing.bills.schemas import (
     BillVoid,
 )
 from millbook_billing.bills.service import BillWithLines
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.db import utcnow
 from millbook_platform.deps import EventSource, TenantSession, needs
@@ -101,8 +102,8 @@ async def list_bills(
     status: BillStatus | None = None,
     supplier_id: uuid.UUID | None = None,
     purchase_order_id: uuid.UUID | None = None,
-    date_from: Annotated[date | None, Query(description="bill_date on or after")] = None,
-    date_to: Annotated[date | None, Query(description="bill_date on or before")] = None,
+    date_from: Annotated[CalendarDate | None, Query(description="bill_date on or after")] = None,
+    date_to: Annotated[CalendarDate | None, Query(description="bill_date on or before")] = None,
     overdue_only: bool = False,
 ) -> JSONResponse:
     """List bills by status, supplier, purchase order, bill date, or only the overdue ones."""

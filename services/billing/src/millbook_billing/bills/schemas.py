@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from millbook_billing.bills.domain import BillStatus
-from millbook_platform.api_types import CurrencyCode, PaymentTerms
+from millbook_platform.api_types import CalendarDate, CurrencyCode, PaymentTerms, PositiveInt32
 from millbook_platform.money import money_text, price_text, quantity_text
 
 LongText = Annotated[str, StringConstraints(max_length=10000)]
@@ -54,7 +54,7 @@ class BillLineIn(BaseModel):
             " 6-place rate on the net) of net x tax_rate."
         ),
     )
-    po_line_number: Annotated[int, Field(ge=1)] | None = None
+    po_line_number: PositiveInt32 | None = None
     expense_category: ExpenseCategory | None = Field(
         default=None, description="Required on a line that is not against a PO line."
     )
@@ -81,8 +81,8 @@ class BillCreate(BaseModel):
     supplier_id: uuid.UUID
     purchase_order_id: uuid.UUID | None = None
     bill_number: SupplierBillNumber = Field(description="The supplier's own invoice number.")
-    bill_date: date = Field(default_factory=date.today)
-    due_date: date | None = Field(
+    bill_date: CalendarDate = Field(default_factory=date.today)
+    due_date: CalendarDate | None = Field(
         default=None, description="Defaults from payment_terms; not before bill_date."
     )
     payment_terms: PaymentTerms | None = Field(
@@ -108,8 +108,8 @@ class BillPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     bill_number: SupplierBillNumber | None = None
-    bill_date: date | None = None
-    due_date: date | None = None
+    bill_date: CalendarDate | None = None
+    due_date: CalendarDate | None = None
     payment_terms: PaymentTerms | None = None
     exchange_rate: ExchangeRate | None = None
     line_items: list[BillLineIn] | None = Field(default=None, min_length=1, max_length=500)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Response
@@ -14,8 +13,10 @@ from millbook_billing.credit_notes.domain import available_credit
 from millbook_billing.credit_notes.repository import CreditNoteFilters
 from millbook_billing.credit_notes.schemas import CreditNote, CreditNoteCreate, CreditNoteLineOut
 from millbook_billing.credit_notes.service import CreditNoteWithLines
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.payments.router import view as payment_view
 from millbook_billing.payments.schemas import AllocateCredit, Payment, RefundCreate
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
@@ -68,9 +69,9 @@ async def list_credit_notes(
     session: TenantSession,
     page: Page,
     invoice_id: uuid.UUID | None = None,
-    customer_id: uuid.UUID | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    customer_id: CustomerFilter = None,
+    date_from: CalendarDate | None = None,
+    date_to: CalendarDate | None = None,
 ) -> JSONResponse:
     """List credit notes by invoice, customer and credit date range."""
     fields = parse_fields(page.fields, CreditNote)

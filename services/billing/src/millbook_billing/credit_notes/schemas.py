@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 
 from millbook_billing.invoices.schemas import Description, InvoiceLineOut, Quantity
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.money import money_text
 
 Amount = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=4)]
@@ -35,7 +36,7 @@ class CreditNoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     invoice_id: uuid.UUID
-    credit_date: date = Field(default_factory=date.today)
+    credit_date: CalendarDate = Field(default_factory=date.today)
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
     line_items: list[CreditLineIn] | None = Field(
         default=None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_billing.attachments import service as attachment_service
 from millbook_billing.attachments.http import BoundedUploadRoute, download_headers
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.expenses import rebilling, service
 from millbook_billing.expenses.domain import ExpenseCategory, ExpenseStatus
 from millbook_billing.expenses.repository import ExpenseFilters
@@ -26,6 +26,7 @@ from millbook_billing.expenses.schemas import (
     ExpenseUpdate,
 )
 from millbook_billing.models import Expense as ExpenseRow
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.deps import EventSource, TenantSession, needs
 from millbook_platform.pagination import (
@@ -126,10 +127,10 @@ async def list_expenses(
     page: Page,
     status: ExpenseStatus | None = None,
     category: ExpenseCategory | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: CalendarDate | None = None,
+    date_to: CalendarDate | None = None,
     is_billable: bool | None = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerFilter = None,
     search: Annotated[
         str | None, Query(max_length=200, description="Description, vendor or receipt number.")
     ] = None,

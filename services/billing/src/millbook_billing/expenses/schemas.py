@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 
 from millbook_billing.expenses.domain import ExpenseCategory, ExpenseStatus
-from millbook_platform.api_types import CurrencyCode
+from millbook_platform.api_types import CalendarDate, CurrencyCode
 from millbook_platform.money import money_text, quantity_text
 
 Amount = Annotated[Decimal, Field(max_digits=16, decimal_places=4, allow_inf_nan=False)]
@@ -37,7 +37,7 @@ class ExpenseCreate(BaseModel):
         " fixes the tenant's rate effective on expense_date.",
     )
     category: ExpenseCategory = ExpenseCategory.OTHER
-    expense_date: date
+    expense_date: CalendarDate
     receipt_number: Text100 | None = None
     vendor: Text200 | None = None
     is_billable: bool = False
@@ -62,7 +62,7 @@ class ExpenseUpdate(BaseModel):
     currency_code: CurrencyCode | None = None
     exchange_rate: ExchangeRate | None = None
     category: ExpenseCategory | None = None
-    expense_date: date | None = None
+    expense_date: CalendarDate | None = None
     receipt_number: Text100 | None = None
     vendor: Text200 | None = None
     is_billable: bool | None = None

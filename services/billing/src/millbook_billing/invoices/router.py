@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.invoices import export, service
 from millbook_billing.invoices.domain import STATUS_FILTERS, reads_as
 from millbook_billing.invoices.repository import InvoiceFilters
@@ -24,6 +24,7 @@ from millbook_billing.invoices.schemas import (
 )
 from millbook_billing.invoices.service import InvoiceWithLines
 from millbook_billing.payments import service as payments
+from millbook_platform.api_types import CalendarDate, Instant
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.errors import ValidationFailed, field_error
@@ -79,14 +80,14 @@ async def create_invoice(
 
 def invoice_filters(
     status: StatusFilter = None,
-    customer_id: uuid.UUID | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    customer_id: CustomerFilter = None,
+    date_from: CalendarDate | None = None,
+    date_to: CalendarDate | None = None,
     min_amount: Amount = None,
     max_amount: Amount = None,
     overdue_only: bool = False,
     search: Annotated[str | None, Query(max_length=200)] = None,
-    updated_since: datetime | None = None,
+    updated_since: Instant | None = None,
 ) -> InvoiceFilters:
     """The list's filters (the export takes the same)."""
     if status is not None and status not in STATUS_FILTERS:

@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from millbook_billing.invoices.domain import InvoiceStatus
-from millbook_platform.api_types import CurrencyCode, PaymentTerms
+from millbook_platform.api_types import CalendarDate, CurrencyCode, PaymentTerms
 from millbook_platform.money import money_text, price_text, quantity_text
 
 LongText = Annotated[str, StringConstraints(max_length=10000)]
@@ -50,8 +50,8 @@ class InvoiceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: uuid.UUID
-    invoice_date: date = Field(default_factory=date.today)
-    due_date: date | None = Field(
+    invoice_date: CalendarDate = Field(default_factory=date.today)
+    due_date: CalendarDate | None = Field(
         default=None, description="Defaults from payment_terms; not before invoice_date."
     )
     payment_terms: PaymentTerms | None = Field(
@@ -85,8 +85,8 @@ class InvoicePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: uuid.UUID | None = None
-    invoice_date: date | None = None
-    due_date: date | None = None
+    invoice_date: CalendarDate | None = None
+    due_date: CalendarDate | None = None
     payment_terms: PaymentTerms | None = None
     currency_code: CurrencyCode | None = None
     exchange_rate: ExchangeRate | None = None
@@ -114,7 +114,7 @@ class MarkPaid(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    payment_date: date = Field(default_factory=date.today)
+    payment_date: CalendarDate = Field(default_factory=date.today)
     payment_method: Annotated[str, StringConstraints(max_length=30)] | None = None
     payment_reference: Annotated[str, StringConstraints(max_length=100)] | None = None
     exchange_rate: ExchangeRate | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from millbook_billing.ledger import repository
 from millbook_billing.ledger.schemas import AccountBalance, Entry
 from millbook_billing.models.ledger import JournalEntry, JournalLine
 from millbook_billing.tenants.service import base_currency
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
@@ -36,7 +36,8 @@ async def list_accounts(
     principal: Reader,
     session: TenantSession,
     as_of_date: Annotated[
-        date | None, Query(description="Balances from postings dated on or before; default all")
+        CalendarDate | None,
+        Query(description="Balances from postings dated on or before; default all"),
     ] = None,
 ) -> JSONResponse:
     """The chart of accounts with each account's debits, credits and balance at a date."""
@@ -52,8 +53,8 @@ async def list_entries(
     principal: Reader,
     session: TenantSession,
     page: Page,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: CalendarDate | None = None,
+    date_to: CalendarDate | None = None,
     account: Annotated[
         str | None, Query(max_length=10, description="account code, e.g. 1100")
     ] = None,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.payments import service, supplier_payments
 from millbook_billing.payments.domain import unapplied
 from millbook_billing.payments.repository import PaymentFilters
@@ -20,6 +20,7 @@ from millbook_billing.payments.schemas import (
     RefundCreate,
 )
 from millbook_billing.payments.service import PaymentWithAllocations
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
@@ -74,10 +75,10 @@ async def list_payments(
     session: TenantSession,
     page: Page,
     type: Literal["receipt", "payment", "refund"] | None = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerFilter = None,
     supplier_id: uuid.UUID | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: CalendarDate | None = None,
+    date_to: CalendarDate | None = None,
 ) -> JSONResponse:
     """List payments by type, customer, supplier and payment date range."""
     fields = parse_fields(page.fields, Payment)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 
-from millbook_platform.api_types import CurrencyCode
+from millbook_platform.api_types import CalendarDate, CurrencyCode
 from millbook_platform.money import money_text, quantity_text
 
 Amount = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=4)]
@@ -46,7 +46,7 @@ class PaymentCreate(BaseModel):
         description="Base currency per unit; defaults to the tenant's rate effective on"
         " payment_date.",
     )
-    payment_date: date = Field(default_factory=date.today)
+    payment_date: CalendarDate = Field(default_factory=date.today)
     payment_method: Method | None = None
     payment_reference: Reference | None = None
     notes: Notes | None = None
@@ -59,7 +59,7 @@ class AllocateCredit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     allocations: list[AllocationIn] = Field(min_length=1, max_length=200)
-    allocation_date: date = Field(default_factory=date.today)
+    allocation_date: CalendarDate = Field(default_factory=date.today)
 
 
 class RefundCreate(BaseModel):
@@ -68,7 +68,7 @@ class RefundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: Amount
-    payment_date: date = Field(default_factory=date.today)
+    payment_date: CalendarDate = Field(default_factory=date.today)
     payment_method: Method | None = None
     payment_reference: Reference | None = None
     notes: Notes | None = None

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.invoices.schemas import InvoiceLineOut
 from millbook_billing.recurring import service
 from millbook_billing.recurring.domain import ScheduleStatus
@@ -67,7 +68,7 @@ async def list_schedules(
     session: TenantSession,
     page: Page,
     status: ScheduleStatus | None = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerFilter = None,
 ) -> JSONResponse:
     """List schedules by status and customer."""
     fields = parse_fields(page.fields, RecurringInvoice)

@@ -19,7 +19,7 @@ from pydantic import (
 
 from millbook_billing.invoices.schemas import ExchangeRate, InvoiceLineIn, InvoiceLineOut
 from millbook_billing.recurring.domain import Interval, ScheduleStatus
-from millbook_platform.api_types import CurrencyCode, PaymentTerms
+from millbook_platform.api_types import CalendarDate, CurrencyCode, PaymentTerms
 from millbook_platform.money import money_text, quantity_text
 
 LongText = Annotated[str, StringConstraints(max_length=10000)]
@@ -42,8 +42,10 @@ class RecurringInvoiceCreate(BaseModel):
     payment_terms: PaymentTerms | None = None
     interval: Interval
     interval_count: Annotated[int, Field(ge=1, le=36)] = 1
-    start_date: date = Field(default_factory=date.today, description="The first period's date.")
-    end_date: date | None = Field(default=None, description="No period after this date.")
+    start_date: CalendarDate = Field(
+        default_factory=date.today, description="The first period's date."
+    )
+    end_date: CalendarDate | None = Field(default=None, description="No period after this date.")
     mode: Mode = Field(default="draft", description="Make drafts, or issue each invoice.")
     notes: LongText | None = None
     terms: LongText | None = None
@@ -65,7 +67,7 @@ class RecurringInvoicePatch(BaseModel):
     line_items: list[InvoiceLineIn] | None = Field(default=None, min_length=1, max_length=500)
     exchange_rate: ExchangeRate | None = None
     payment_terms: PaymentTerms | None = None
-    end_date: date | None = None
+    end_date: CalendarDate | None = None
     mode: Mode | None = None
     status: Literal["active", "paused"] | None = None
     notes: LongText | None = None

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from millbook_billing.customers.filters import CustomerFilter
 from millbook_billing.reports import exports, service
 from millbook_billing.reports.domain import PeriodKind
 from millbook_billing.reports.schemas import (
@@ -21,6 +22,7 @@ from millbook_billing.reports.schemas import (
     TrialBalanceReport,
 )
 from millbook_billing.tenants.service import base_currency
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import DataResponse
@@ -38,7 +40,9 @@ class ReportFormat(StrEnum):
 Format = Annotated[
     ReportFormat, Query(alias="format", description="`json` (default) or `csv` (streamed)")
 ]
-AsOf = Annotated[date | None, Query(description="Only postings dated on or before; default today")]
+AsOf = Annotated[
+    CalendarDate | None, Query(description="Only postings dated on or before; default today")
+]
 Detail = Annotated[
     service.AgingDetail,
     Query(
@@ -91,8 +95,8 @@ async def get_trial_balance(
 async def get_profit_loss(
     principal: Reader,
     session: TenantSession,
-    start_date: date,
-    end_date: date,
+    start_date: CalendarDate,
+    end_date: CalendarDate,
     period: PeriodKind = PeriodKind.MONTHLY,
     output: Format = ReportFormat.JSON,
 ) -> DataResponse[ProfitLossReport] | StreamingResponse:
@@ -113,7 +117,7 @@ async def get_profit_loss(
 async def get_balance_sheet(
     principal: Reader,
     session: TenantSession,
-    as_of_date: date,
+    as_of_date: CalendarDate,
     output: Format = ReportFormat.JSON,
 ) -> DataResponse[BalanceSheetReport] | StreamingResponse:
     """Assets, liabilities and equity (with the result not yet closed) at a date."""
@@ -133,8 +137,8 @@ async def get_balance_sheet(
 async def get_cash_flow(
     principal: Reader,
     session: TenantSession,
-    start_date: date | None = None,
-    end_date: date | None = None,
+    start_date: CalendarDate | None = None,
+    end_date: CalendarDate | None = None,
     output: Format = ReportFormat.JSON,
 ) -> DataResponse[CashFlowReport] | StreamingResponse:
     """Cash in and out by kind (direct method), with opening and closing cash; default this year."""
@@ -181,7 +185,7 @@ async def get_receivables_aging(
     principal: Reader,
     session: TenantSession,
     as_of_date: AsOf = None,
-    customer_id: uuid.UUID | None = None,
+    customer_id: CustomerFilter = None,
     output: Format = ReportFormat.JSON,
     detail: Detail = service.AgingDetail.PARTIES,
 ) -> DataResponse[AgingReport] | StreamingResponse:

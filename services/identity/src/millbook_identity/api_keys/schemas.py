@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from millbook_identity.api_keys.domain import DEFAULT_GRACE, MAX_GRACE, KeyMode, parse_networks
 from millbook_identity.roles.domain import unknown_scopes
+from millbook_platform.api_types import Instant
 
 KeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -20,7 +21,7 @@ class ApiKeyCreate(BaseModel):
     name: KeyName
     scopes: list[str] = Field(min_length=1, max_length=100)
     mode: KeyMode = KeyMode.LIVE
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
     allowed_ips: list[str] = Field(
         default_factory=list, max_length=100, description="IPs or CIDRs; empty allows any."
     )

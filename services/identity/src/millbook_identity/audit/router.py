@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query
 from millbook_identity.audit import service
 from millbook_identity.audit.repository import AuditFilters
 from millbook_identity.audit.schemas import AuditEntry
+from millbook_platform.api_types import Instant, InstantUntil
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.errors import ValidationFailed, field_error
@@ -30,8 +30,8 @@ async def list_audit_entries(
     action: Text = None,
     resource_type: Text = None,
     resource_id: Text = None,
-    date_from: datetime | None = None,
-    date_to: datetime | None = None,
+    date_from: Instant | None = None,
+    date_to: InstantUntil | None = None,
 ) -> ListResponse[AuditEntry]:
     """What happened in the organization, newest first: who did what to which resource."""
     if date_from and date_to and date_from > date_to:

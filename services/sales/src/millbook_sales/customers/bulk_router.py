@@ -8,12 +8,12 @@ when every item was created, else 422 naming each failing item and nothing writt
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from millbook_platform.api_types import Instant, InstantUntil
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import DataResponse
@@ -100,8 +100,8 @@ async def export_customers(
     status: CustomerStatus | None = None,
     segment: Annotated[str | None, Query(max_length=50)] = None,
     search: Annotated[str | None, Query(max_length=200)] = None,
-    created_at__gte: datetime | None = None,
-    created_at__lte: datetime | None = None,
+    created_at__gte: Instant | None = None,
+    created_at__lte: InstantUntil | None = None,
 ) -> StreamingResponse:
     """Stream the customers the list's filters select as CSV, in the columns import reads."""
     filters = CustomerFilters(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
+from millbook_platform.api_types import Instant, InstantUntil
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
@@ -53,8 +53,8 @@ async def list_customers(
         str | None,
         Query(max_length=200, description="Name, code, email or company; forgives typos."),
     ] = None,
-    created_at__gte: datetime | None = None,
-    created_at__lte: datetime | None = None,
+    created_at__gte: Instant | None = None,
+    created_at__lte: InstantUntil | None = None,
 ) -> JSONResponse:
     """List customers, newest first, by status, segment, a search term and creation time."""
     fields = parse_fields(page.fields, Customer)

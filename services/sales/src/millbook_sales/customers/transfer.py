@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from millbook_platform.csv_cells import csv_record, csv_records
 from millbook_platform.db import unit_of_work
 from millbook_platform.errors import ValidationFailed, field_error, validation_details
+from millbook_platform.nul_guard import refuse_nul
 from millbook_sales.customers import csv_format, repository
 from millbook_sales.customers.repository import CustomerFilters
 from millbook_sales.customers.schemas import CustomerCreate
@@ -158,6 +159,7 @@ def _parse(content: bytes) -> tuple[list[str], list[DataRow]]:
         raise ValidationFailed(
             "The file is not UTF-8 text.", details=[field_error("file", "not UTF-8")]
         ) from exc
+    refuse_nul(text, "file")
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:

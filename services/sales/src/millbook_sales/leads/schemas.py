@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from millbook_platform.api_types import CurrencyCode, Email, Name, Text50
+from millbook_platform.api_types import CalendarDate, CurrencyCode, Email, Name, Text50
 from millbook_platform.money import money_text
 from millbook_sales.leads.domain import LeadSource, LeadStatus
 
@@ -72,7 +72,7 @@ class LeadConvert(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     opportunity_name: Name | None = None
-    expected_close_date: date | None = None
+    expected_close_date: CalendarDate | None = None
 
 
 class Lead(BaseModel):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import JSONResponse
 
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
@@ -61,8 +61,8 @@ async def list_opportunities(
     status: OpportunityStatus | None = None,
     customer_id: uuid.UUID | None = None,
     assigned_to: uuid.UUID | None = None,
-    expected_close_date_from: date | None = None,
-    expected_close_date_to: date | None = None,
+    expected_close_date_from: CalendarDate | None = None,
+    expected_close_date_to: CalendarDate | None = None,
     search: Annotated[str | None, Query(max_length=200)] = None,
 ) -> JSONResponse:
     """List opportunities, newest first, by stage, status, customer, owner or close date."""

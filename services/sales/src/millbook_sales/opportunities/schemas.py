@@ -9,13 +9,17 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 
-from millbook_platform.api_types import CurrencyCode, Name, Text50
+from millbook_platform.api_types import CalendarDate, CurrencyCode, Name
 from millbook_platform.money import money_text
 from millbook_sales.opportunities.domain import OPEN_STAGES, OpportunityStatus, Stage
 
 Amount = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
 Probability = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+# The column is varchar(20), as the lead's source it is copied from.
+Source = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
 
 
 class OpportunityCreate(BaseModel):
@@ -28,8 +32,8 @@ class OpportunityCreate(BaseModel):
         default=None, description="Defaults to the customer's currency."
     )
     stage: Stage = Field(default=Stage.QUALIFICATION, description="An open stage.")
-    expected_close_date: date | None = None
-    source: Text50 | None = None
+    expected_close_date: CalendarDate | None = None
+    source: Source | None = None
     assigned_to: uuid.UUID | None = None
     probability: Probability | None = Field(
         default=None, description="A fraction; defaults to the stage's usual odds."
@@ -52,8 +56,8 @@ class OpportunityUpdate(BaseModel):
     estimated_value: Amount | None = None
     currency_code: CurrencyCode | None = None
     stage: Stage | None = None
-    expected_close_date: date | None = None
-    source: Text50 | None = None
+    expected_close_date: CalendarDate | None = None
+    source: Source | None = None
     assigned_to: uuid.UUID | None = None
     probability: Probability | None = None
     lost_reason: Reason | None = Field(default=None, description="Required to close lost.")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from millbook_platform.api_types import CalendarDate
 from millbook_sales.orders.domain import OrderStatus
 from millbook_sales.quotations.schemas import LineItem, _Priced
 
@@ -15,8 +16,8 @@ class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     quotation_id: uuid.UUID
-    order_date: date = Field(default_factory=date.today)
-    required_date: date | None = None
+    order_date: CalendarDate = Field(default_factory=date.today)
+    required_date: CalendarDate | None = None
 
     @field_validator("required_date")
     @classmethod

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from millbook_platform.api_types import CurrencyCode, Name
+from millbook_platform.api_types import CurrencyCode, Name, PositiveInt32
 from millbook_sales.pricing.domain import EstimateSource, MaterialUnit
 
 Rate = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
@@ -17,6 +17,10 @@ Percent = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=4)]
 Margin = Annotated[Decimal, Field(ge=0, lt=100, decimal_places=4)]
 Positive = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=4)]
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+# An estimate keeps the complexity in a varchar(30) column.
+ComplexityKey = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)
+]
 
 
 class ComplexityLevel(BaseModel):
@@ -46,7 +50,7 @@ class PricingSettingsIn(BaseModel):
     labor_hourly_rate: Rate
     overhead_percent: Percent = Field(description="Of the conversion cost (machine + labor).")
     default_margin_percent: Margin
-    complexity: dict[Key, ComplexityLevel] = Field(
+    complexity: dict[ComplexityKey, ComplexityLevel] = Field(
         description="`simple`, `medium`, `complex`, `very_complex`: all four."
     )
     materials: dict[Key, MaterialPriceIn] = Field(max_length=500)
@@ -79,12 +83,12 @@ class PricingLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_name: Name | None = None
-    line_number: Annotated[int, Field(ge=1)] | None = Field(
+    line_number: PositiveInt32 | None = Field(
         default=None,
         description="The quotation line to write (calculate-pricing with apply); "
         "defaults to the item's position.",
     )
-    machining_complexity: Key
+    machining_complexity: ComplexityKey
     material_type: Key
     quantity: Positive
     specifications: Specifications = Field(default_factory=Specifications)

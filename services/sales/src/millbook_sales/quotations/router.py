@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
+from millbook_platform.api_types import CalendarDate
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
@@ -65,8 +65,8 @@ async def list_quotations(
     page: Page,
     status: QuotationStatus | None = None,
     customer_id: uuid.UUID | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: CalendarDate | None = None,
+    date_to: CalendarDate | None = None,
 ) -> JSONResponse:
     """List quotations by status, customer and quotation date range."""
     require_ordered(date_from, date_to, "date_from", "date_to")

@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from millbook_platform.api_types import CurrencyCode, Name, PaymentTerms
+from millbook_platform.api_types import CalendarDate, CurrencyCode, Name, PaymentTerms
 from millbook_platform.money import money_text, price_text, quantity_text
 from millbook_sales.quotations.domain import QuotationStatus
 
@@ -47,8 +47,8 @@ class QuotationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: uuid.UUID
-    quotation_date: date = Field(default_factory=date.today)
-    valid_until: date | None = None
+    quotation_date: CalendarDate = Field(default_factory=date.today)
+    valid_until: CalendarDate | None = None
     currency_code: CurrencyCode | None = Field(
         default=None, description="Defaults to the customer's currency."
     )
@@ -73,8 +73,8 @@ class QuotationUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: uuid.UUID | None = None
-    quotation_date: date | None = None
-    valid_until: date | None = None
+    quotation_date: CalendarDate | None = None
+    valid_until: CalendarDate | None = None
     currency_code: CurrencyCode | None = None
     line_items: list[LineItemIn] | None = Field(default=None, min_length=1, max_length=500)
     terms: LongText | None = None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from millbook_platform.api_types import Instant, InstantUntil
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
@@ -63,8 +63,8 @@ async def list_tasks(
     status: TaskStatus | None = None,
     priority: TaskPriority | None = None,
     assigned_to: uuid.UUID | None = None,
-    due_at__gte: datetime | None = None,
-    due_at__lte: datetime | None = None,
+    due_at__gte: Instant | None = None,
+    due_at__lte: InstantUntil | None = None,
     related_type: RelatedType | None = None,
     related_id: uuid.UUID | None = None,
 ) -> JSONResponse:

@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from millbook_platform.api_types import Name
+from millbook_platform.api_types import AwareInstant, Name
 from millbook_sales.tasks.domain import RelatedType, TaskPriority, TaskStatus
 
 Description = Annotated[str, StringConstraints(max_length=5000)]
@@ -26,8 +26,8 @@ class TaskCreate(BaseModel):
 
     title: Name
     description: Description | None = None
-    due_at: AwareDatetime | None = None
-    remind_at: AwareDatetime | None = Field(
+    due_at: AwareInstant | None = None
+    remind_at: AwareInstant | None = Field(
         default=None, description="When `sales.task.reminder_due` is published (once)."
     )
     priority: TaskPriority = TaskPriority.NORMAL
@@ -41,8 +41,8 @@ class TaskUpdate(BaseModel):
 
     title: Name | None = None
     description: Description | None = None
-    due_at: AwareDatetime | None = None
-    remind_at: AwareDatetime | None = None
+    due_at: AwareInstant | None = None
+    remind_at: AwareInstant | None = None
     priority: TaskPriority | None = None
     status: TaskStatus | None = None
     assigned_to: uuid.UUID | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Response
@@ -16,7 +15,7 @@ from millbook_billing.settings.exchange_rates.schemas import (
     ExchangeRateIn,
     ExchangeRateSet,
 )
-from millbook_platform.api_types import CurrencyCode
+from millbook_platform.api_types import CalendarDate, CurrencyCode
 from millbook_platform.auth import Principal
 from millbook_platform.deps import TenantSession, needs
 from millbook_platform.pagination import (
@@ -51,7 +50,7 @@ async def list_exchange_rates(
 @router.put("/{currency_code}/{effective_date}", response_model=DataResponse[ExchangeRateSet])
 async def put_exchange_rate(
     currency_code: CurrencyCode,
-    effective_date: date,
+    effective_date: CalendarDate,
     body: ExchangeRateIn,
     principal: Annotated[Principal, needs("invoices:write")],
     session: TenantSession,
@@ -68,7 +67,7 @@ async def put_exchange_rate(
 @router.delete("/{currency_code}/{effective_date}", status_code=204)
 async def delete_exchange_rate(
     currency_code: CurrencyCode,
-    effective_date: date,
+    effective_date: CalendarDate,
     principal: Annotated[Principal, needs("invoices:write")],
     session: TenantSession,
 ) -> Response:
