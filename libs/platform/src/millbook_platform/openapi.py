@@ -65,7 +65,7 @@ ERROR_STATUSES: dict[int, str] = {
     401: "No credential, or it is invalid or expired (`AUTH_REQUIRED`, `AUTH_INVALID`, "
     "`AUTH_EXPIRED`).",
     403: "The credential lacks a scope this operation needs (`PERMISSION_DENIED`).",
-    404: "No such resource in your organization (`RESOURCE_NOT_FOUND`).",
+    404: "The resource, or one the body names, is not in your organization (`RESOURCE_NOT_FOUND`).",
     409: "The resource's state does not allow it, it already exists, or a request with the "
     "same `Idempotency-Key` is in progress (`INVALID_TRANSITION`, `RESOURCE_CONFLICT`).",
     413: "The body is larger than the limit (`PAYLOAD_TOO_LARGE`).",
@@ -162,9 +162,10 @@ def error_statuses(path: str, method: str, operation: Operation) -> list[int]:
     statuses = {422}
     if operation.get("security"):
         statuses |= {401, 403}
-    if "{" in path:
+    has_body = method in BODY_METHODS and "requestBody" in operation
+    if "{" in path or has_body:  # the body may name a customer, an order, ...
         statuses.add(404)
-    if method in BODY_METHODS and "requestBody" in operation:
+    if has_body:
         statuses |= {400, 413}
     if method in WRITE_METHODS:
         statuses.add(409)
@@ -181,12 +182,13 @@ def error_response(description: str) -> dict[str, Any]:
 
 def _document_operation(path: str, method: str, operation: Operation) -> None:
     responses: dict[str, Any] = operation["responses"]
-    for status in error_statuses(path, method, operation):
+    # A route may name an error of its own (`responses={401: {"description": ...}}`):
+    # it is answered with the same envelope.
+    declared = {int(s) for s in responses if s.isdigit() and int(s) >= 400 and int(s) != 422}
+    for status in sorted(set(error_statuses(path, method, operation)) | declared):
         existing = responses.get(str(status), {})
-        responses[str(status)] = {
-            **error_response(ERROR_STATUSES[status]),
-            **({"description": existing["description"]} if status != 422 and existing else {}),
-        }
+        description = existing.get("description") if status != 422 else None
+        responses[str(status)] = error_response(description or ERROR_STATUSES.get(status, "Error."))
     for response in responses.values():
         response.setdefault("headers", {}).setdefault("X-Request-Id", REQUEST_ID_HEADER)
     if method == "post":

@@ -51,7 +51,7 @@ def documented_app() -> FastAPI:
 
     public = APIRouter()
 
-    @public.post("/v1/auth/login")
+    @public.post("/v1/auth/login", responses={401: {"description": "Wrong password."}})
     async def login(body: Widget) -> dict[str, str]:
         """Log in."""
         return {}
@@ -103,10 +103,10 @@ def test_statuses_follow_what_the_route_can_answer() -> None:
     ops = operations(documented_app().openapi())
     codes = {key: sorted(op["responses"]) for key, op in ops.items()}
     assert codes["GET /v1/widgets"] == ["200", "401", "403", "422"]
-    assert codes["POST /v1/widgets"] == ["201", "400", "401", "403", "409", "413", "422"]
+    assert codes["POST /v1/widgets"] == ["201", "400", "401", "403", "404", "409", "413", "422"]
     assert codes["GET /v1/widgets/{widget_id}"] == ["200", "401", "403", "404", "422"]
     assert codes["POST /v1/widgets/{widget_id}/send"] == ["200", "401", "403", "404", "409", "422"]
-    assert codes["POST /v1/auth/login"] == ["200", "400", "409", "413", "422"]
+    assert codes["POST /v1/auth/login"] == ["200", "400", "401", "404", "409", "413", "422"]
 
 
 def test_every_response_names_its_request_id_and_every_post_its_idempotency_key() -> None:
@@ -121,6 +121,12 @@ def test_one_schema_per_model_without_input_output_twins() -> None:
     schemas = documented_app().openapi()["components"]["schemas"]
     assert "Widget" in schemas
     assert not [name for name in schemas if name.endswith(("-Input", "-Output"))]
+
+
+def test_an_error_a_route_names_itself_is_the_envelope_with_its_description() -> None:
+    login = documented_app().openapi()["paths"]["/v1/auth/login"]["post"]["responses"]["401"]
+    assert login["description"] == "Wrong password."
+    assert login["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
 
 
 def test_a_public_get_without_path_ids_can_only_be_refused_as_invalid() -> None:
