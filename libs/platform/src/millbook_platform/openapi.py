@@ -191,10 +191,30 @@ def _document_operation(path: str, method: str, operation: Operation) -> None:
         responses[str(status)] = error_response(description or ERROR_STATUSES.get(status, "Error."))
     for response in responses.values():
         response.setdefault("headers", {}).setdefault("X-Request-Id", REQUEST_ID_HEADER)
+    _simplify_optional_body(operation)
     if method == "post":
         parameters = operation.setdefault("parameters", [])
         if not any(p.get("name", "").lower() == "idempotency-key" for p in parameters):
             parameters.append(IDEMPOTENCY_KEY)
+
+
+def _simplify_optional_body(operation: Operation) -> None:
+    """An optional body (`body: X | None = None`) is documented as an optional `X`.
+
+    FastAPI writes it as `anyOf: [X, null]`, which generators turn into a client that
+    sends a bad body when it is left out; leaving the body out is how a client says None.
+    """
+    body = operation.get("requestBody")
+    if not body or body.get("required"):
+        return
+    for media in body.get("content", {}).values():
+        options = media.get("schema", {}).get("anyOf", [])
+        kept = [o for o in options if o != {"type": "null"}]
+        if len(options) == 2 and len(kept) == 1:
+            media["schema"] = {
+                **{k: v for k, v in media["schema"].items() if k not in ("anyOf", "title")},
+                **kept[0],
+            }
 
 
 def _refs(node: Any, found: set[str]) -> set[str]:

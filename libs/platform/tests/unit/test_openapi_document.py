@@ -137,3 +137,19 @@ def test_a_post_to_a_collection_path_without_a_list_is_named_by_its_path() -> No
     item = {"post": {"responses": {"201": {}}}}
     assert operation_id("/v1/customers/batch", "post", item, {}) == "customers_batch"
     assert operation_id("/v1/bills/from-document/{id}", "post", item, {}) == "bills_from_document"
+
+
+def test_an_optional_body_is_documented_as_optional_not_as_nullable() -> None:
+    router = APIRouter()
+
+    @router.post("/v1/widgets/{widget_id}/cancel")
+    async def cancel_widget(widget_id: str, body: Widget | None = None) -> dict[str, str]:
+        """Cancel a widget, with a reason or without."""
+        return {}
+
+    app = FastAPI(separate_input_output_schemas=False)
+    app.include_router(router)
+    with_documented_errors(app)
+    body = app.openapi()["paths"]["/v1/widgets/{widget_id}/cancel"]["post"]["requestBody"]
+    assert not body.get("required")
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Widget"}
