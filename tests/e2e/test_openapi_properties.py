@@ -214,3 +214,23 @@ def test_every_operation_answers_what_its_document_promises(stack):
     assert not unexpected, "\n\n".join(
         f"[{check}] {operation}\n{text}" for (check, operation), text in unexpected.items()
     )
+
+
+def test_every_documented_error_is_the_error_envelope_with_short_unique_ids(stack):
+    """What the checks above cannot see: FastAPI's `HTTPValidationError` requires no field,
+    so a `{"error": ...}` body passes it; the document itself must name the real envelope."""
+    document = merged_document(stack.gateway)
+    envelope = {"$ref": "#/components/schemas/ErrorResponse"}
+    lies, ids = [], []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            ids.append(operation["operationId"])
+            for status, response in operation["responses"].items():
+                schema = response.get("content", {}).get("application/json", {}).get("schema")
+                if int(status) >= 400 and schema != envelope:
+                    lies.append(f"{method.upper()} {path} {status}: {schema}")
+    assert not lies, "\n".join(lies[:20])
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    assert len(ids) == len(set(ids))
+    assert max(len(i) for i in ids) <= 40
+    assert "/v1/keys" in document["paths"]
