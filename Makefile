@@ -39,7 +39,12 @@ lint: sync ## Ruff and mypy
 	@$(RUN) ruff format --check .
 	@$(RUN) mypy
 
-test: sync lint ## The whole suite against real PostgreSQL and Kafka (started if not running)
+# The TypeScript client's tools (openapi-typescript, openapi-fetch, tsc), pinned by its lock file.
+clients/typescript/node_modules/.package-lock.json: clients/typescript/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed: apt-get install nodejs npm." >&2; exit 1; }
+	@cd clients/typescript && npm ci --no-audit --no-fund --silent
+
+test: sync lint clients/typescript/node_modules/.package-lock.json ## The whole suite against real PostgreSQL and Kafka (started if not running)
 	@$(RUN) pytest
 
 test-fast: sync ## Unit tests only, no PostgreSQL or Kafka

@@ -135,3 +135,32 @@ def test_the_document_declares_both_credentials_and_the_missing_services() -> No
         "description": "An API key, `sk_live_…` or `sk_test_…` (machines).",
     }
     assert doc["info"]["x-unavailable"] == ["inbox"]
+
+
+def test_two_operations_with_one_id_fail_the_merge_loudly() -> None:
+    import pytest
+
+    from millbook_gateway.openapi_merge import OperationIdClash
+
+    sales = {"paths": {"/v1/customers": {"get": {"operationId": "things_list", "responses": {}}}}}
+    billing = {"paths": {"/v1/invoices": {"get": {"operationId": "things_list", "responses": {}}}}}
+    with pytest.raises(OperationIdClash, match=r"things_list.*GET /v1/customers.*GET /v1/invoices"):
+        merge_openapi({"sales": sales, "billing": billing})
+
+
+def test_the_gateway_documents_its_own_errors_and_rate_limit_headers() -> None:
+    error = {"type": "object", "properties": {"error": {"type": "object"}}}
+    sales = {
+        "paths": {"/v1/customers": {"get": {"responses": {"200": {"description": "ok"}}}}},
+        "components": {"schemas": {"ErrorResponse": error}},
+    }
+    responses = merge_openapi({"sales": sales})["paths"]["/v1/customers"]["get"]["responses"]
+    assert sorted(responses) == ["200", "429", "502", "503", "504"]
+    for status in ("429", "502", "503", "504"):
+        schema = responses[status]["content"]["application/json"]["schema"]
+        assert schema == ref("ErrorResponse")
+    assert "Retry-After" in responses["429"]["headers"]
+    for response in responses.values():
+        assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(
+            response["headers"]
+        )

@@ -3,6 +3,9 @@
 A path comes from the service the routing table sends it to. Schemas keep their
 names unless two services define the same name differently; then both are
 prefixed with their service (`billing_Customer`) and every `$ref` follows.
+Operation ids must be unique across the merged document (clients name their methods
+after them): a clash is an error, never a silent rename. The gateway adds what only
+it answers: 429 with `Retry-After`, 502/503/504, and the `X-RateLimit-*` headers.
 """
 
 from __future__ import annotations
@@ -39,6 +42,38 @@ DESCRIPTION = (
     "not public. Every response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and "
     "`X-RateLimit-Reset`; over the limit is a 429 with `Retry-After`."
 )
+
+
+ERROR_SCHEMA = "ErrorResponse"
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": {
+        "description": "Requests allowed in the current window (the organization's plan).",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in the current window.",
+        "schema": {"type": "integer"},
+    },
+    "X-RateLimit-Reset": {
+        "description": "Unix time (seconds) when the window resets.",
+        "schema": {"type": "integer"},
+    },
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer"},
+}
+# What the gateway itself answers for any routed operation.
+GATEWAY_ERRORS = {
+    "429": "Too many requests for your plan (`RATE_LIMIT_EXCEEDED`); retry after `Retry-After`.",
+    "502": "The service behind the gateway failed to answer (`UPSTREAM_UNAVAILABLE`).",
+    "503": "The service is unavailable or its circuit is open (`UPSTREAM_UNAVAILABLE`).",
+    "504": "The service did not answer in time (`UPSTREAM_TIMEOUT`).",
+}
+
+
+class OperationIdClash(ValueError):
+    """Two operations of the merged document share an `operationId`."""
 
 
 def schemas_of(doc: Document) -> dict[str, Any]:
@@ -106,7 +141,26 @@ def security_of(operation: dict[str, Any]) -> list[dict[str, list[str]]]:
     return [{name: scopes} for name in SECURITY_SCHEMES]
 
 
-def _operations(item: dict[str, Any], path: str, service: str) -> dict[str, Any]:
+def _gateway_responses(responses: dict[str, Any], error_schema: str | None) -> dict[str, Any]:
+    merged = dict(responses)
+    if error_schema:  # a service too old to document its envelope gets only the headers
+        for status, description in GATEWAY_ERRORS.items():
+            merged.setdefault(
+                status, {"description": description, "content": {"application/json": {}}}
+            )
+            merged[status]["content"]["application/json"]["schema"] = {
+                "$ref": REF_PREFIX + error_schema
+            }
+        merged["429"]["headers"] = {**merged["429"].get("headers", {}), "Retry-After": RETRY_AFTER}
+    return {
+        status: {**response, "headers": {**response.get("headers", {}), **RATE_LIMIT_HEADERS}}
+        for status, response in merged.items()
+    }
+
+
+def _operations(
+    item: dict[str, Any], path: str, service: str, error_schema: str | None
+) -> dict[str, Any]:
     merged = dict(item)
     for method, operation in item.items():
         if method not in METHODS or not isinstance(operation, dict):
@@ -116,8 +170,26 @@ def _operations(item: dict[str, Any], path: str, service: str) -> dict[str, Any]
         operation.pop("security", None)
         if not is_public(method, path):
             operation["security"] = security
+        operation["responses"] = _gateway_responses(operation.get("responses", {}), error_schema)
         merged[method] = operation
     return merged
+
+
+def check_operation_ids(paths: Mapping[str, Any]) -> None:
+    """Raise `OperationIdClash` naming every id that two operations share."""
+    seen: dict[str, str] = {}
+    clashes: list[str] = []
+    for path, item in paths.items():
+        for method, operation in item.items():
+            op_id = operation.get("operationId") if isinstance(operation, dict) else None
+            if method not in METHODS or not op_id:
+                continue
+            where = f"{method.upper()} {path}"
+            if op_id in seen:
+                clashes.append(f"{op_id!r}: {seen[op_id]} and {where}")
+            seen.setdefault(op_id, where)
+    if clashes:
+        raise OperationIdClash("operationId used twice: " + "; ".join(clashes))
 
 
 def merge_openapi(docs: Mapping[str, Document], *, unavailable: Sequence[str] = ()) -> Document:
@@ -128,9 +200,16 @@ def merge_openapi(docs: Mapping[str, Document], *, unavailable: Sequence[str] = 
     for service, doc in docs.items():
         for name, schema in schemas_of(doc).items():
             schemas[renames[service].get(name, name)] = rewrite_refs(schema, renames[service])
+        error_schema = (
+            renames[service].get(ERROR_SCHEMA, ERROR_SCHEMA)
+            if ERROR_SCHEMA in schemas_of(doc)
+            else None
+        )
         for path, item in doc.get("paths", {}).items():
             if service_for(path) == service:
-                paths[path] = _operations(rewrite_refs(item, renames[service]), path, service)
+                item = rewrite_refs(item, renames[service])
+                paths[path] = _operations(item, path, service, error_schema)
+    check_operation_ids(paths)
     return {
         "openapi": "3.1.0",
         "info": {

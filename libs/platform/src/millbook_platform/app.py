@@ -36,6 +36,7 @@ from millbook_platform.edge_checks import EDGE_CHECKS
 from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
 from millbook_platform.idempotency import IdempotencyMiddleware, purge_expired
 from millbook_platform.logs import configure_logging
+from millbook_platform.openapi import with_documented_errors
 from millbook_platform.outbox import OutboxRelay
 from millbook_platform.requestctx import accepted_request_id, request_id_var, tenant_id_var
 from millbook_platform.settings import PlatformSettings
@@ -140,6 +141,7 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
         lifespan=lifespan,
         openapi_tags=spec.tags or None,
         redirect_slashes=False,  # the gateway maps `/x/` to `/x`; a redirect would name this host
+        separate_input_output_schemas=False,
     )
     install_error_handlers(app)
     app.include_router(_health_router(settings))
@@ -147,6 +149,7 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
         document_security(router)
         app.include_router(router, dependencies=EDGE_CHECKS)
     _with_security_schemes(app)
+    with_documented_errors(app)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from millbook_billing.documents.domain import DocumentStatus, DocumentType
 
@@ -38,7 +38,7 @@ class DocumentOut(BaseModel):
     error: str | None
     extraction_method: str | None = Field(description="`text_layer` or `ocr`.")
     extracted_data: dict[str, ExtractedValue] | None = Field(
-        validation_alias="extracted",
+        validation_alias=AliasChoices("extracted_data", "extracted"),
         description="supplier_name, document_number, document_date, due_date, currency_code, "
         "subtotal, tax_amount, total_amount; null until the document is completed.",
     )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, field_serializer
 
 from millbook_billing.expenses.domain import ExpenseCategory, ExpenseStatus
 from millbook_platform.api_types import CalendarDate, CurrencyCode
@@ -105,10 +105,10 @@ class AttachmentOut(BaseModel):
     id: uuid.UUID
     filename: str
     media_type: str
-    size: int = Field(validation_alias="size_bytes")
+    size: int = Field(validation_alias=AliasChoices("size", "size_bytes"))
     sha256: str
     expense_id: uuid.UUID | None
-    uploaded_at: datetime = Field(validation_alias="created_at")
+    uploaded_at: datetime = Field(validation_alias=AliasChoices("uploaded_at", "created_at"))
 
 
 class Expense(BaseModel):

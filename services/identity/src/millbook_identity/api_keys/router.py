@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Response
+from fastapi.routing import APIRoute
 
 from millbook_identity.api_keys import service
 from millbook_identity.api_keys.schemas import (
@@ -28,9 +29,9 @@ def _with_secret(issued: service.IssuedKey) -> ApiKeyWithSecret:
     return ApiKeyWithSecret(**shown, secret=issued.secret)
 
 
-def keys_router(prefix: str, *, documented: bool) -> APIRouter:
-    """The key endpoints under `prefix`; the alias is left out of the OpenAPI document."""
-    router = APIRouter(prefix=prefix, tags=["api keys"], include_in_schema=documented)
+def keys_router(prefix: str, *, alias_of: str | None = None) -> APIRouter:
+    """The key endpoints under `prefix`; an alias is documented as deprecated, naming the path."""
+    router = APIRouter(prefix=prefix, tags=["api keys"], deprecated=alias_of is not None)
 
     @router.post("", status_code=201, response_model=DataResponse[ApiKeyWithSecret])
     async def create_api_key(
@@ -91,11 +92,16 @@ def keys_router(prefix: str, *, documented: bool) -> APIRouter:
         )
         return DataResponse(data=_with_secret(issued))
 
+    if alias_of:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                route.description += f" Deprecated alias of `{alias_of}`: use that path."
     return router
 
 
-router = keys_router("/v1/api-keys", documented=True)
-alias_router = keys_router("/v1/keys", documented=False)
+router = keys_router("/v1/api-keys")
+# The seeds' name; it answers exactly as `/v1/api-keys` and stays for clients built on them.
+alias_router = keys_router("/v1/keys", alias_of="/v1/api-keys")
 
 # Not routed by the gateway (no `/internal` prefix in its route table): reachable only on
 # the service network, where the gateway calls it to turn an `X-API-Key` into a token.

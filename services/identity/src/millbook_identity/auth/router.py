@@ -63,7 +63,11 @@ def _pair(issued: service.IssuedTokens, response: Response) -> DataResponse[Toke
     return DataResponse(data=pair)
 
 
-@router.post("/v1/auth/login", response_model=DataResponse[TokenPair])
+@router.post(
+    "/v1/auth/login",
+    response_model=DataResponse[TokenPair],
+    responses={401: {"description": "The email or password is incorrect (`AUTH_INVALID`)."}},
+)
 async def login(
     body: LoginRequest,
     session: SystemSession,
@@ -85,7 +89,12 @@ async def login(
     return _pair(issued, response)
 
 
-@router.post("/v1/auth/signup", status_code=201, response_model=DataResponse[TokenPair])
+@router.post(
+    "/v1/auth/signup",
+    status_code=201,
+    response_model=DataResponse[TokenPair],
+    responses={403: {"description": "Public signup is turned off (`PERMISSION_DENIED`)."}},
+)
 async def signup(
     body: SignupRequest,
     session: SystemSession,
@@ -103,7 +112,11 @@ async def signup(
     return _pair(issued, response)
 
 
-@router.post("/v1/auth/refresh", response_model=DataResponse[TokenPair])
+@router.post(
+    "/v1/auth/refresh",
+    response_model=DataResponse[TokenPair],
+    responses={401: {"description": "The refresh token is unknown, used or expired."}},
+)
 async def refresh(
     body: RefreshRequest,
     session: SystemSession,

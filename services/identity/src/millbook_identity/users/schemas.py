@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AliasChoices, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from millbook_identity.auth.passwords import MAX_LENGTH
 from millbook_identity.roles.domain import DEFAULT_ROLE
@@ -84,7 +84,9 @@ class User(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    organization_id: uuid.UUID = Field(validation_alias="tenant_id")
+    organization_id: uuid.UUID = Field(
+        validation_alias=AliasChoices("organization_id", "tenant_id")
+    )
     email: str
     first_name: str
     last_name: str
