@@ -60,3 +60,14 @@ async def test_docs_serve_swagger_ui_over_the_merged_document(client: httpx.Asyn
     assert response.status_code == 200
     assert "swagger-ui" in response.text
     assert "/openapi.json" in response.text
+
+
+async def test_a_wrong_method_on_the_gateways_own_path_is_405_naming_the_allowed_ones(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/health", json={})
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "GET" in response.headers["allow"]
+    missing = await client.post("/health/deep", json={})
+    assert missing.status_code == 404

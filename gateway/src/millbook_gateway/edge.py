@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from fastapi import Request, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from millbook_gateway import quotas
 from millbook_gateway.authentication import Authenticator, Caller
@@ -20,7 +20,7 @@ from millbook_gateway.limits import RequestLimits, is_batch
 from millbook_gateway.proxy import Outbound, Upstreams, forward, read_body
 from millbook_gateway.ratelimit import Counters, Decision, Quota
 from millbook_gateway.routes import is_public, service_for
-from millbook_platform.errors import AppError, NotFound, RateLimited
+from millbook_platform.errors import AppError, MethodNotAllowed, NotFound, RateLimited
 from millbook_platform.requestctx import tenant_id_var
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -36,6 +36,20 @@ class Admitted:
     caller: Caller | None  # None on a public route
     quotas: list[Quota]
     body: bytes | None
+
+
+def own_methods(request: Request) -> list[str]:
+    """The methods the gateway's own routes take at this path (its health, docs, metrics);
+    empty when none of them has it. The catch-all takes every method, so without this a
+    wrong method on the gateway's own path would read as a missing resource."""
+    methods: set[str] = set()
+    for method in METHODS:
+        for route in request.app.router.routes:
+            match, child = route.matches({**request.scope, "method": method})
+            if match is Match.FULL and child.get("endpoint") is not edge:
+                methods.add(method)
+                break
+    return sorted(methods)
 
 
 def client_ip(request: Request) -> str:
@@ -72,6 +86,12 @@ class Edge:
         path: str = request.scope["path"]
         service = service_for(path)
         if service is None or service not in self.upstreams.names():
+            allowed = own_methods(request)
+            if allowed:
+                raise MethodNotAllowed(
+                    f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+                    headers={"Allow": ", ".join(allowed)},
+                )
             raise NotFound("There is no resource at this path.")
         self._check_shape(request)
         if quotas.is_sign_in(request.method, path):
