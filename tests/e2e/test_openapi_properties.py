@@ -57,23 +57,6 @@ EXCLUDED: dict[str, str] = {
     "POST /v1/auth/logout": "ends the session of the test's own access token",
 }
 
-# Known failures whose cause is being fixed platform-wide on another branch (issue 9,
-# item 6's list: NUL characters, bounds on numbers and dates, unknown query parameters,
-# 405, malformed JSON). Keyed by check and operation, with the class of request that
-# causes it: a failure of that operation from any other request still fails this test.
-# The lead deletes each entry when the platform fix is merged.
-NUL = "nul"  # a NUL character in a text field reaches PostgreSQL: 500 instead of 422
-KNOWN_PLATFORM_FAILURES: dict[tuple[str, str], str] = {
-    ("not_a_server_error", "POST /v1/users"): NUL,
-    ("status_code_conformance", "POST /v1/users"): NUL,
-}
-
-
-def platform_class(case: Any) -> str | None:
-    """Which known platform-wide cause a request hits, if any."""
-    sent = repr((case.path_parameters, case.query, case.headers, case.body))
-    return NUL if "\\x00" in sent or "\\u0000" in sent else None
-
 
 @dataclass
 class Outcome:
@@ -81,9 +64,8 @@ class Outcome:
     calls: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     by_operation: dict[str, Counter[int]] = field(default_factory=dict)
-    # (check, operation) -> the first failure's text; `known` those of a known platform cause
+    # (check, operation) -> the first failure's text
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
-    known: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def seed_platform_admin(stack: Any) -> tuple[str, str]:
@@ -175,11 +157,7 @@ def fuzz_operation(
             try:
                 case.validate_response(response, checks=[check])
             except FailureGroup as group:
-                known = KNOWN_PLATFORM_FAILURES.get((name, label))
-                found = (
-                    outcome.known if known and known == platform_class(case) else outcome.failures
-                )
-                found.setdefault((name, label), f"{group}"[:3000])
+                outcome.failures.setdefault((name, label), f"{group}"[:3000])
 
     examples()
 
@@ -204,15 +182,15 @@ def test_every_operation_answers_what_its_document_promises(stack):
     if os.environ.get("MILLBOOK_FUZZ_VERBOSE"):
         for label, statuses in outcome.by_operation.items():
             print(f"{label}: {dict(sorted(statuses.items()))}")
-    expected, unexpected = outcome.known, outcome.failures
+    failures = outcome.failures
     print(
         f"\nschemathesis: {outcome.operations} operations, {outcome.calls} calls "
         f"({EXAMPLES_PER_OPERATION} examples each, seed {SEED}) in {elapsed:.1f}s; "
         f"statuses {dict(sorted(outcome.statuses.items()))}; "
-        f"{len(expected)} known platform failures, {len(unexpected)} unexpected"
+        f"{len(failures)} failures"
     )
-    assert not unexpected, "\n\n".join(
-        f"[{check}] {operation}\n{text}" for (check, operation), text in unexpected.items()
+    assert not failures, "\n\n".join(
+        f"[{check}] {operation}\n{text}" for (check, operation), text in failures.items()
     )
 
 
