@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_contracts.envelope import Envelope
 from millbook_identity.audit import repository
-from millbook_identity.audit.domain import Actor, resource_type_of, retention_cutoff
+from millbook_identity.audit.domain import (
+    Actor,
+    redact_secrets,
+    resource_type_of,
+    retention_cutoff,
+)
 from millbook_identity.audit.repository import AuditFilters
 from millbook_identity.models import AuditEntry
 from millbook_platform.db import across_tenants, utcnow
@@ -43,7 +48,7 @@ def record(
         resource_type=resource_type,
         resource_id=str(resource_id) if resource_id is not None else None,
         request_id=current_request_id(),
-        payload=dict(payload or {}),
+        payload=redact_secrets(dict(payload or {})),
     )
     repository.add(session, entry)
     return entry
@@ -69,7 +74,8 @@ def record_own_account(
 
 
 async def record_event(session: AsyncSession, payload: Any, envelope: Envelope) -> None:
-    """The catch-all consumer's handler: one entry per event, whichever service sent it."""
+    """The catch-all consumer's handler: one entry per event, whichever service sent it,
+    its secret-named fields redacted."""
     parsed = Actor.parse(envelope.actor)
     await repository.add_once(
         session,
@@ -84,7 +90,8 @@ async def record_event(session: AsyncSession, payload: Any, envelope: Envelope) 
             "resource_id": envelope.subject or None,
             "request_id": envelope.request_id,
             "event_id": envelope.id,
-            "payload": payload if isinstance(payload, dict) else {"value": payload},
+            # Never a secret in the trail, even if an event ever carried one.
+            "payload": redact_secrets(payload if isinstance(payload, dict) else {"value": payload}),
             "created_at": utcnow(),
             "updated_at": utcnow(),
         },
