@@ -4,7 +4,7 @@ Before this, `identity.password_reset.requested` (v1) carried the reset token in
 and the audit consumer kept every event's payload as it came, so anyone with
 `audit:read` could read an owner's reset token. The consumer now redacts secret-named
 fields before it writes; this rewrites the entries written before, of every tenant,
-with the same rule (`millbook_identity.audit.domain.redact_secrets`). Only entries
+with the same rule (`millbook_platform.redaction.redact_secrets`). Only entries
 whose payload has a field named like a secret are read; each is rewritten at most once.
 There is no way back: a downgrade leaves the redacted entries as they are.
 
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from millbook_identity.audit.domain import SECRET_KEY_PATTERN, redact_secrets
+from millbook_platform.redaction import SECRET_KEY_PATTERN, redact_secrets
 
 revision: str = "0006_redact_audit_secrets"
 down_revision: str | None = "0005"

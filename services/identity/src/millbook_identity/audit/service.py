@@ -11,17 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_contracts.envelope import Envelope
 from millbook_identity.audit import repository
-from millbook_identity.audit.domain import (
-    Actor,
-    redact_secrets,
-    resource_type_of,
-    retention_cutoff,
-)
+from millbook_identity.audit.domain import Actor, resource_type_of, retention_cutoff
 from millbook_identity.audit.repository import AuditFilters
 from millbook_identity.models import AuditEntry
 from millbook_platform.db import across_tenants, utcnow
 from millbook_platform.errors import NotFound
 from millbook_platform.pagination import PageMeta, PageParams
+from millbook_platform.redaction import redact_secrets
 from millbook_platform.requestctx import actor_var, current_request_id
 
 
