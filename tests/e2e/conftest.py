@@ -46,10 +46,12 @@ def stack(infra) -> Stack:
     return Stack(profile=infra.profile, gateway=api.service_url(infra.profile, "gateway"))
 
 
-def create_organization(stack: Stack, name: str) -> tuple[str, str, str]:
+def create_organization(
+    stack: Stack, name: str, password: str | None = None
+) -> tuple[str, str, str]:
     """A fresh organization with an admin, through identity's own seeding command."""
     email = f"admin-{uuid.uuid4().hex[:8]}@e2e.example.com"
-    password = secrets.token_urlsafe(16)
+    password = password or secrets.token_urlsafe(16)
     env = {
         **os.environ,
         **api.service_env(stack.profile, "identity"),

@@ -285,3 +285,11 @@ ALL_EVENTS: tuple[type[Event], ...] = (
 )
 
 EVENTS_BY_TYPE: dict[str, type[Event]] = {event.event_type: event for event in ALL_EVENTS}
+
+# Versions no longer published, with why. Their messages stay on the topics (kept
+# forever), so a reader of old offsets still meets them; nothing new arrives in them.
+RETIRED_DATASCHEMAS: dict[str, str] = {
+    "millbook:identity.password_reset.requested:v1": (
+        "carried the reset token in clear; v2 carries it sealed to the inbox"
+    ),
+}
