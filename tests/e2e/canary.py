@@ -7,8 +7,9 @@ hook), marks the responses that are meant to show a secret (`canary.allow(respon
 an API key's creation, a login), and ends with `assert await canary.sweep(stack) == []`.
 The sweep reads every message of every Kafka topic (values, keys and headers), every
 row of every table of identity's database and the `outbox` and `idempotency_keys` of
-every service, every file in the stack's logs folder, and every other response body
-and header. A hit names the secret's label and where it was seen, never its value.
+every service, every file in the stack's logs folder, every process's `/metrics`, and
+every other response body and header. A hit names the secret's label and where it was
+seen, never its value.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Canary:
             *await kafka_hits(self, api.kafka_bootstrap(profile)),
             *await asyncio.to_thread(database_hits, self, profile),
             *log_hits(self, profile.logs_dir),
+            *await metrics_hits(self, profile),
             *response_hits(self),
         ]
 
@@ -87,6 +89,17 @@ def response_hits(canary: Canary) -> list[str]:
         where = f"the response to {response.request.method} {response.request.url.path}"
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         found += canary.hits(where, headers, "responses") + canary.hits(where, response.content)
+    return found
+
+
+async def metrics_hits(canary: Canary, profile: Any) -> list[str]:
+    """Every metric (its labels and values) of every service and the gateway."""
+    found = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        for name in profile.service_ports:
+            metrics = await http.get(f"{api.service_url(profile, name)}/metrics")
+            assert metrics.status_code == 200, f"{name}/metrics: {metrics.status_code}"
+            found += canary.hits(f"{name}'s /metrics", metrics.text, "metrics pages")
     return found
 
 

@@ -212,6 +212,7 @@ async def test_no_secret_is_seen_in_clear_anywhere_but_the_answer_that_shows_it(
     assert hits == []
     assert canary.looked_at["kafka messages"] > 0
     assert canary.looked_at["log files"] > 0
+    assert canary.looked_at["metrics pages"] == len(stack.profile.service_ports)
     assert canary.looked_at["identity rows"] > 0
     # The sweep would see a secret where one is: the answers allowed to show one do.
     shown = [r for r in canary.responses if id(r) in canary.allowed]
