@@ -5,7 +5,13 @@ from datetime import UTC, datetime
 import pytest
 
 from millbook_contracts.envelope import Envelope, EnvelopeError
-from millbook_contracts.events import ALL_EVENTS, EVENTS_BY_TYPE, UserCreated
+from millbook_contracts.events import (
+    ALL_EVENTS,
+    EVENTS_BY_TYPE,
+    RETIRED_DATASCHEMAS,
+    PasswordResetRequested,
+    UserCreated,
+)
 from millbook_contracts.export import asyncapi_document, export
 from millbook_contracts.topics import ALL_TOPICS, topic_of
 
@@ -94,3 +100,16 @@ def test_asyncapi_document_names_every_event_with_cloudevents_headers(tmp_path):
     written = export(tmp_path)
     assert (tmp_path / "asyncapi.json") in written
     assert len(list((tmp_path / "schemas").glob("*.json"))) == len(ALL_EVENTS)
+
+
+def test_a_retired_version_is_not_the_one_published_any_more():
+    for dataschema in RETIRED_DATASCHEMAS:
+        event_type = dataschema.split(":")[1]
+        assert EVENTS_BY_TYPE[event_type].dataschema() != dataschema
+
+
+def test_the_password_reset_event_carries_the_token_only_sealed():
+    fields = set(PasswordResetRequested.model_fields)
+    assert "token" not in fields
+    assert {"sealed_token", "user_id", "email", "expires_at"} <= fields
+    assert PasswordResetRequested.dataschema() == "millbook:identity.password_reset.requested:v2"

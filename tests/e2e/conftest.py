@@ -47,11 +47,11 @@ def stack(infra) -> Stack:
 
 
 def create_organization(
-    stack: Stack, name: str, *, platform_admin: bool = False
+    stack: Stack, name: str, password: str | None = None, *, platform_admin: bool = False
 ) -> tuple[str, str, str]:
     """A fresh organization with an admin, through identity's own seeding command."""
     email = f"admin-{uuid.uuid4().hex[:8]}@e2e.example.com"
-    password = secrets.token_urlsafe(16)
+    password = password or secrets.token_urlsafe(16)
     env = {
         **os.environ,
         **api.service_env(stack.profile, "identity"),

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from millbook_contracts.envelope import Envelope
-from millbook_contracts.events import EVENTS_BY_TYPE, UserCreated
+from millbook_contracts.events import EVENTS_BY_TYPE, RETIRED_DATASCHEMAS, UserCreated
 from millbook_testing.kafka import read_all, read_until
 
 from .test_walking_skeleton import new_user
@@ -66,7 +66,8 @@ async def test_every_identity_event_on_the_broker_matches_its_contract(stack, ga
     ):
         for record in await read_all(stack_bootstrap(stack), topic):
             envelope = Envelope.from_kafka(record.headers, record.value)
-            if envelope.type in EVENTS_BY_TYPE:
+            # A retired version stays on the topic from before it was retired.
+            if envelope.type in EVENTS_BY_TYPE and envelope.dataschema not in RETIRED_DATASCHEMAS:
                 strictly_valid(envelope)
                 checked += 1
     assert checked >= 2  # at least the organization and the user above

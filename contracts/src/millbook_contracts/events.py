@@ -205,20 +205,26 @@ class UserPermissionsChanged(Event):
 
 
 class PasswordResetRequested(Event):
-    """Someone asked to reset the password of an account.
+    """Someone asked to reset the password of an account (version 2).
 
-    It carries the single-use reset `token` itself (identity stores only its hash)
-    and the account's `email`, so that the inbox service can mail the link later.
-    The token expires at `expires_at`; treat this event's payload as a secret.
+    The single-use reset token travels only as `sealed_token`: a libsodium sealed box
+    (base64) to the inbox service's public key, so the inbox can mail the link and
+    nobody else who reads the topic or the audit trail can use it (identity keeps only
+    the token's hash). The token expires at `expires_at`.
+
+    Version 1 carried the token in clear (`token`) and is not published any more: v1
+    *was* the leak, so it is retired rather than kept beside v2 as a breaking change
+    normally would be. A consumer still reading v1 receives nothing new.
     """
 
     event_type: ClassVar[str] = "identity.password_reset.requested"
+    version: ClassVar[int] = 2
 
     reset_id: uuid.UUID
     user_id: uuid.UUID
     organization_id: uuid.UUID
     email: EmailStr
-    token: str
+    sealed_token: str
     expires_at: datetime
     requested_at: datetime
 
@@ -321,3 +327,11 @@ ALL_EVENTS: tuple[type[Event], ...] = (
 )
 
 EVENTS_BY_TYPE: dict[str, type[Event]] = {event.event_type: event for event in ALL_EVENTS}
+
+# Versions no longer published, with why. Their messages stay on the topics (kept
+# forever), so a reader of old offsets still meets them; nothing new arrives in them.
+RETIRED_DATASCHEMAS: dict[str, str] = {
+    "millbook:identity.password_reset.requested:v1": (
+        "carried the reset token in clear; v2 carries it sealed to the inbox"
+    ),
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 import time
 from enum import StrEnum
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from nacl.public import PrivateKey
 from rich.console import Console
 from rich.table import Table
 
@@ -286,6 +288,14 @@ def topics(
     """Create Millbook's topics (and their .dlq) on a broker that is already running."""
     created = create_topics_on(bootstrap_servers)
     console.print(f"created {len(created)} topics" if created else "all topics exist")
+
+
+@app.command("seal-keys")
+def seal_keys() -> None:
+    """Print a new inbox sealing key pair as env lines, for `docker compose` (keep it private)."""
+    key = PrivateKey.generate()
+    print(f"MILLBOOK_INBOX_SEAL_PUBLIC_KEY={base64.b64encode(bytes(key.public_key)).decode()}")
+    print(f"MILLBOOK_INBOX_SEAL_PRIVATE_KEY={base64.b64encode(bytes(key)).decode()}")
 
 
 @app.command(hidden=True)

@@ -16,7 +16,11 @@ import httpx
 from millbook_stack import kafka, postgres
 from millbook_stack.processes import command_line, pid_alive
 from millbook_stack.profiles import INFRA, Profile, find_repo_root
-from millbook_stack.services import ServiceSpec, ensure_signing_key_passphrase
+from millbook_stack.services import (
+    ServiceSpec,
+    ensure_inbox_seal_keys,
+    ensure_signing_key_passphrase,
+)
 from millbook_stack.status import StackStatus, read_status
 from millbook_stack.supervisor import Plan, read_plan, write_plan
 
@@ -91,9 +95,13 @@ def launch_unless_running(profile: Profile, services: list[ServiceSpec]) -> bool
 
 
 def _ensure_secrets(profile: Profile, services: list[ServiceSpec]) -> None:
-    """Identity will not start without its signing-key passphrase: the stack makes one."""
-    if any(spec.name == "identity" for spec in services):
+    """Identity will not start without its signing-key passphrase and the inbox's public
+    sealing key: the stack makes them (the inbox gets the private half of the pair)."""
+    names = {spec.name for spec in services}
+    if "identity" in names:
         ensure_signing_key_passphrase(profile)
+    if names & {"identity", "inbox"}:
+        ensure_inbox_seal_keys(profile)
 
 
 def add_services(profile: Profile, services: list[ServiceSpec]) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from nacl.public import PrivateKey
 
 from millbook_stack.kafka import bootstrap
 from millbook_stack.postgres import database_url
@@ -53,20 +56,49 @@ def signing_key_passphrase_file(profile: Profile) -> Path:
 def ensure_signing_key_passphrase(profile: Profile) -> Path:
     """Generate the stack's signing-key passphrase once (mode 600); later launches reuse it."""
     path = signing_key_passphrase_file(profile)
+    _write_once(path, secrets.token_urlsafe(32) + "\n")
+    return path
+
+
+def inbox_seal_key_files(profile: Profile) -> tuple[Path, Path]:
+    """Where the stack keeps the inbox's sealing key pair: (public, private)."""
+    return (
+        profile.state_dir / "inbox-seal-public-key",
+        profile.state_dir / "inbox-seal-private-key",
+    )
+
+
+def ensure_inbox_seal_keys(profile: Profile) -> tuple[Path, Path]:
+    """Generate the inbox's sealing key pair once per state folder (the private half mode 600).
+
+    Identity seals password-reset tokens to the public half; only the inbox, which gets
+    the private half, can open them. Later launches reuse the pair: a new one would make
+    the tokens still travelling through Kafka unreadable.
+    """
+    public, private = inbox_seal_key_files(profile)
+    if not private.exists():
+        _write_once(private, base64.b64encode(bytes(PrivateKey.generate())).decode() + "\n")
+    # Derived from the private file that won (another launch may have written it first).
+    stored = PrivateKey(base64.b64decode(private.read_text().strip()))
+    _write_once(public, base64.b64encode(bytes(stored.public_key)).decode() + "\n")
+    return public, private
+
+
+def _write_once(path: Path, content: str) -> None:
+    """Write `content` to `path` (mode 600) unless it exists, atomically."""
     if path.exists():
-        return path
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as out:
-        out.write(secrets.token_urlsafe(32) + "\n")
+        out.write(content)
     try:
-        os.link(temporary, path)  # never replaces a passphrase another launch wrote first
+        os.link(temporary, path)  # never replaces a secret another launch wrote first
     except FileExistsError:
         pass
     finally:
         temporary.unlink()
-    return path
 
 
 def service_env(profile: Profile, name: str) -> dict[str, str]:
@@ -83,6 +115,9 @@ def service_env(profile: Profile, name: str) -> dict[str, str]:
     if name == "identity":
         # The path, not the secret: the plan file that keeps this env is not private.
         env["MILLBOOK_SIGNING_KEY_PASSPHRASE_FILE"] = str(signing_key_passphrase_file(profile))
+        env["MILLBOOK_INBOX_SEAL_PUBLIC_KEY_FILE"] = str(inbox_seal_key_files(profile)[0])
+    if name == "inbox":
+        env["MILLBOOK_INBOX_SEAL_PRIVATE_KEY_FILE"] = str(inbox_seal_key_files(profile)[1])
     return env
 
 

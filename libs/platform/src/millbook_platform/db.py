@@ -74,6 +74,8 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # A database error's message (logged with its trace) never lists the bound values.
+        hide_parameters=True,
     )
 
 

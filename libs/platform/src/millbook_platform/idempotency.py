@@ -60,6 +60,7 @@ from millbook_platform.errors import (
     database_unavailable,
     error_body,
 )
+from millbook_platform.redaction import redact_json
 from millbook_platform.tables import IdempotencyKey
 
 log = logging.getLogger("millbook.idempotency")
@@ -84,6 +85,8 @@ OUTCOME_UNKNOWN = (
     "A request with this Idempotency-Key is in progress or its outcome is unknown; retry later."
 )
 _NOT_STORED = (b"x-request-id", b"date", b"server")
+# On a replay whose stored answer had a secret (an API key's, a token) blanked out.
+SECRETS_REDACTED_HEADER = "x-secrets-redacted"
 
 
 class Fingerprint:
@@ -536,8 +539,7 @@ class _Store:
                         created_at=now,
                         expires_at=now + KEEP_FOR,
                         status_code=response.status,
-                        response_headers=_kept_headers(response.headers),
-                        response_body=response.body,
+                        **_stored(response),
                     )
                     .on_conflict_do_nothing()
                 )
@@ -564,11 +566,21 @@ async def _store_response(session: AsyncSession, store: _Store, response: _Captu
         .where(store._this(), IdempotencyKey.status_code.is_(None))
         .values(
             status_code=response.status,
-            response_headers=_kept_headers(response.headers),
-            response_body=response.body,
             expires_at=IdempotencyKey.created_at + KEEP_FOR,
+            **_stored(response),
         )
     )
+
+
+def _stored(response: _Captured) -> dict[str, Any]:
+    """The headers and body kept for replay. A secret the response showed once is never
+    kept: its secret-named fields are redacted and the replay says so in a header."""
+    redacted = redact_json(response.body)
+    if redacted is None:
+        return {"response_headers": _kept_headers(response.headers), "response_body": response.body}
+    headers = [h for h in _kept_headers(response.headers) if h[0].lower() != "content-length"]
+    headers += [["content-length", str(len(redacted))], [SECRETS_REDACTED_HEADER, "true"]]
+    return {"response_headers": headers, "response_body": redacted}
 
 
 def _kept_headers(headers: list[tuple[bytes, bytes]]) -> list[list[str]]:

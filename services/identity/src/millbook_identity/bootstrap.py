@@ -46,8 +46,10 @@ TAGS = [
 
 
 def build_app(settings: Settings) -> FastAPI:
-    """Identity's app; SigningKeyUnavailable (one sentence) without a signing passphrase."""
+    """Identity's app; SigningKeyUnavailable or SealingKeyError (one sentence) without
+    a signing passphrase or the inbox's sealing key."""
     vault = settings.key_vault()
+    settings.inbox_public_key()  # refuse to start rather than fail every password reset
     app = create_app(
         settings,
         ServiceSpec(

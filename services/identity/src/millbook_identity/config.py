@@ -5,12 +5,19 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from millbook_identity.auth.keys import KeyVault, SigningKeyUnavailable
+from millbook_platform.sealing import SealingKeyError, checked_key
 from millbook_platform.settings import PlatformSettings
 
 MISSING_PASSPHRASE = (
     "Identity will not start without MILLBOOK_SIGNING_KEY_PASSPHRASE (or"
     " MILLBOOK_SIGNING_KEY_PASSPHRASE_FILE naming a file that holds it): the secret that"
     " encrypts its token-signing keys at rest; `millbook up` generates one for the local stack."
+)
+
+MISSING_INBOX_KEY = (
+    "Identity will not start without MILLBOOK_INBOX_SEAL_PUBLIC_KEY (or"
+    " MILLBOOK_INBOX_SEAL_PUBLIC_KEY_FILE naming a file that holds it): the inbox's public"
+    " key that password-reset tokens are sealed to; `millbook up` generates the pair."
 )
 
 
@@ -30,6 +37,10 @@ class Settings(PlatformSettings):
     # local stack generates one in its state folder and passes the file's path.
     signing_key_passphrase: SecretStr | None = None
     signing_key_passphrase_file: Path | None = None
+    # The inbox's public sealing key (base64): a reset token travels in its event sealed
+    # to it, so only the inbox can read it. Required, no default; not a secret itself.
+    inbox_seal_public_key: str | None = None
+    inbox_seal_public_key_file: Path | None = None
 
     def signing_passphrase(self) -> bytes | None:
         """The passphrase given directly, else read from its file, else None."""
@@ -51,3 +62,18 @@ class Settings(PlatformSettings):
         if passphrase is None:
             raise SigningKeyUnavailable(MISSING_PASSPHRASE)
         return KeyVault(passphrase)
+
+    def inbox_public_key(self) -> str:
+        """The inbox's public sealing key, checked; SealingKeyError when missing or malformed."""
+        text = self.inbox_seal_public_key
+        if text is None and self.inbox_seal_public_key_file is not None:
+            try:
+                text = self.inbox_seal_public_key_file.read_text()
+            except OSError as exc:
+                raise SealingKeyError(
+                    f"MILLBOOK_INBOX_SEAL_PUBLIC_KEY_FILE {self.inbox_seal_public_key_file}"
+                    f" cannot be read: {exc.strerror}."
+                ) from exc
+        if text is None or not text.strip():
+            raise SealingKeyError(MISSING_INBOX_KEY)
+        return checked_key(text, setting="MILLBOOK_INBOX_SEAL_PUBLIC_KEY")

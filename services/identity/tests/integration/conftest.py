@@ -25,12 +25,16 @@ from millbook_identity.organizations.domain import NewOrganization
 from millbook_identity.organizations.service import create_organization
 from millbook_identity.users.schemas import UserCreate
 from millbook_platform.db import unit_of_work
+from millbook_platform.sealing import generate_key_pair
 from millbook_testing.apps import in_process, recorded_events
 
 PASSWORD = "a sturdy test passphrase"
 # Identity refuses to start without one; the local stack generates its own.
 SIGNING_KEY_PASSPHRASE = "the test stack's signing key passphrase"
 VAULT = KeyVault(SIGNING_KEY_PASSPHRASE.encode())
+# The inbox's sealing key pair: identity seals reset tokens to the public half; tests
+# open them with the private half, as the inbox would.
+INBOX_KEYS = generate_key_pair()
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ def settings(database_url: str, infra) -> Settings:
         run_background=False,
         db_pool_size=4,
         signing_key_passphrase=SIGNING_KEY_PASSPHRASE,
+        inbox_seal_public_key=INBOX_KEYS.public_key,
     )
 
 

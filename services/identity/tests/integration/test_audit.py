@@ -69,6 +69,34 @@ async def test_every_event_of_every_service_lands_once_in_the_trail(
     assert entry["event_id"] == str(envelope.id)
 
 
+async def test_an_event_that_carries_a_secret_reaches_the_trail_redacted(
+    client, org, settings, sessions
+):
+    consumer = audit_consumer(settings.kafka_bootstrap_servers, "identity")(sessions)
+    payload = {
+        "email": "owner@example.com",
+        "token": "canary-token",
+        "settings": {"smtp_password": "canary-smtp", "host": "mail.example.com"},
+    }
+    envelope = foreign_event(
+        org.id, type="identity.password_reset.requested", data=json.dumps(payload).encode()
+    )
+
+    await consumer.apply(envelope, consumer._subscriptions[EVERY_EVENT])
+    response = await client.get(
+        "/v1/audit", params={"resource_id": envelope.subject}, headers=bearer(org.admin_token)
+    )
+
+    assert response.status_code == 200, response.text
+    assert "canary" not in response.text
+    [entry] = response.json()["data"]
+    assert entry["payload"] == {
+        "email": "owner@example.com",
+        "token": "[redacted]",
+        "settings": {"smtp_password": "[redacted]", "host": "mail.example.com"},
+    }
+
+
 async def test_filters_and_cursor_pages_do_not_overlap(client, org, settings, sessions):
     consumer = audit_consumer(settings.kafka_bootstrap_servers, "identity")(sessions)
     subscription = consumer._subscriptions[EVERY_EVENT]

@@ -96,3 +96,77 @@ async def test_upgrading_encrypts_existing_signing_keys_with_the_passphrase(infr
     assert public_jwk(opened.private_key(), kid) == jwk
     assert downgraded.returncode == 0, downgraded.stderr[-2000:]
     assert not is_sealed(stored_pem(dsn, kid))
+
+
+def seed_a_leaked_reset_at_0005(dsn: str) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """An entry as the audit consumer wrote v1 reset events, an ordinary one, and the
+    still-usable reset whose token that entry shows."""
+    tenant, user, leaked, ordinary = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with psycopg.connect(dsn) as conn:
+        conn.execute("SELECT set_config('app.tenant_id', %s, false)", (str(tenant),))
+        conn.execute(
+            "INSERT INTO organizations (id, tenant_id, name, base_currency, timezone,"
+            " sandbox_tenant_id, created_at, updated_at)"
+            " VALUES (%s, %s, 'Shop', 'USD', 'UTC', %s, now(), now())",
+            (tenant, tenant, uuid.uuid4()),
+        )
+        conn.execute(
+            "INSERT INTO users (id, tenant_id, email, password_hash, first_name, last_name, roles,"
+            " status, created_at, updated_at) VALUES (%s, %s, 'a@example.com', 'x', 'A', 'B',"
+            " '{admin}', 'active', now(), now())",
+            (user, tenant),
+        )
+        conn.execute(
+            "INSERT INTO password_resets (id, tenant_id, user_id, token_hash, expires_at)"
+            " VALUES (%s, %s, %s, 'h', now() + interval '1 hour')",
+            (uuid.uuid4(), tenant, user),
+        )
+        entries = [
+            (
+                leaked,
+                "identity.password_reset.requested",
+                {
+                    "user_id": str(user),
+                    "email": "a@example.com",
+                    "token": "canary-reset-token",
+                    "nested": [{"new_password": "canary-password"}],
+                },
+            ),
+            (ordinary, "identity.user.created", {"user_id": str(user), "roles": ["admin"]}),
+        ]
+        for entry_id, action, payload in entries:
+            conn.execute(
+                "INSERT INTO audit_entries (id, tenant_id, occurred_at, action, resource_type,"
+                " payload) VALUES (%s, %s, now(), %s, 'user', %s)",
+                (entry_id, tenant, action, Jsonb(payload)),
+            )
+    return user, leaked, ordinary
+
+
+async def test_upgrading_redacts_secrets_already_in_the_audit_trail_and_spends_leaked_resets(
+    infra,
+):
+    url = await asyncio.to_thread(infra.scratch_database, "t_identity_redact")
+    dsn = url.replace("+psycopg", "")
+    assert alembic(url, "upgrade", "0005").returncode == 0
+    user, leaked, ordinary = seed_a_leaked_reset_at_0005(dsn)
+
+    upgraded = alembic(url, "upgrade", "head")
+
+    assert upgraded.returncode == 0, upgraded.stderr[-2000:]
+    with psycopg.connect(dsn) as conn:
+        conn.execute("SELECT set_config('app.all_tenants', 'on', false)")
+        payloads = dict(conn.execute("SELECT id, payload FROM audit_entries").fetchall())
+        usable = conn.execute(
+            "SELECT count(*) FROM password_resets WHERE user_id = %s AND expires_at > now()",
+            (user,),
+        ).fetchone()[0]
+    assert "canary" not in str(payloads)
+    assert payloads[leaked] == {
+        "user_id": str(user),
+        "email": "a@example.com",
+        "token": "[redacted]",
+        "nested": [{"new_password": "[redacted]"}],
+    }
+    assert payloads[ordinary] == {"user_id": str(user), "roles": ["admin"]}
+    assert usable == 0

@@ -1,13 +1,21 @@
+import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import select, text, update
 
-from millbook_identity.models import PasswordReset
+from millbook_identity.models import AuditEntry, PasswordReset
 from millbook_platform.db import unit_of_work
+from millbook_platform.sealing import SealedTextError, generate_key_pair, open_sealed
 
-from .conftest import PASSWORD, add_user, events, field_names, login, unique_email
+from .conftest import INBOX_KEYS, PASSWORD, add_user, events, field_names, login, unique_email
 
 NEW_PASSWORD = "a brand new passphrase"
+
+
+def reset_token(event: dict) -> str:
+    """The token from a reset event, opened as the inbox would with its private key."""
+    return open_sealed(event["sealed_token"], INBOX_KEYS.private_key)
 
 
 async def request_reset(client, email):
@@ -28,7 +36,37 @@ async def test_the_answer_is_the_same_whether_or_not_the_email_exists(client, or
     assert known.json() == unknown.json()
     [event] = await events(sessions, "identity.password_reset.requested", org.admin_id)
     assert event["email"] == org.admin_email
-    assert len(event["token"]) >= 40
+    assert len(reset_token(event)) >= 40
+
+
+async def test_the_event_carries_the_token_sealed_to_the_inbox_and_never_in_clear(
+    client, org, sessions
+):
+    user, _ = await add_user(client, org)
+    await request_reset(client, user["email"])
+    [event] = await events(sessions, "identity.password_reset.requested", user["id"])
+    token = reset_token(event)
+    async with unit_of_work(sessions, org.id) as session:
+        [dataschema] = (
+            await session.execute(
+                text(
+                    "SELECT headers->>'ce_dataschema' FROM outbox"
+                    " WHERE event_type = 'identity.password_reset.requested' AND key = :key"
+                ),
+                {"key": user["id"]},
+            )
+        ).scalars()
+        audit_rows = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.resource_id == user["id"]))
+        ).all()
+
+    assert "token" not in event
+    assert {"user_id", "email", "expires_at"} <= event.keys()
+    assert token not in json.dumps(event)
+    assert dataschema == "millbook:identity.password_reset.requested:v2"
+    assert all(token not in json.dumps(row.payload) for row in audit_rows)
+    with pytest.raises(SealedTextError):
+        open_sealed(event["sealed_token"], generate_key_pair().private_key)
 
 
 async def test_confirm_sets_the_password_once_and_ends_every_session(client, org, sessions):
@@ -37,8 +75,8 @@ async def test_confirm_sets_the_password_once_and_ends_every_session(client, org
     await request_reset(client, user["email"])
     [event] = await events(sessions, "identity.password_reset.requested", user["id"])
 
-    first = await confirm(client, event["token"])
-    second = await confirm(client, event["token"], "yet another passphrase")
+    first = await confirm(client, reset_token(event))
+    second = await confirm(client, reset_token(event), "yet another passphrase")
 
     assert first.status_code == 204, first.text
     assert second.status_code == 422
@@ -63,7 +101,7 @@ async def test_an_expired_token_is_refused(client, org, sessions):
             .where(PasswordReset.user_id == user["id"])
             .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
-    response = await confirm(client, event["token"])
+    response = await confirm(client, reset_token(event))
     assert response.status_code == 422
     assert field_names(response) == ["token"]
 
@@ -72,7 +110,7 @@ async def test_the_new_password_must_pass_the_policy(client, org, sessions):
     user, _ = await add_user(client, org)
     await request_reset(client, user["email"])
     [event] = await events(sessions, "identity.password_reset.requested", user["id"])
-    response = await confirm(client, event["token"], "qwertyuiop")
+    response = await confirm(client, reset_token(event), "qwertyuiop")
     assert response.status_code == 422
     assert field_names(response) == ["new_password"]
 

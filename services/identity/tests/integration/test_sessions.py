@@ -13,6 +13,7 @@ from millbook_platform.db import unit_of_work
 from millbook_testing.apps import in_process
 
 from .conftest import (
+    INBOX_KEYS,
     PASSWORD,
     SIGNING_KEY_PASSPHRASE,
     add_user,
@@ -206,6 +207,7 @@ async def test_signing_keys_rotate_and_the_old_key_keeps_verifying(infra):
         run_background=False,
         db_pool_size=2,
         signing_key_passphrase=SIGNING_KEY_PASSPHRASE,
+        inbox_seal_public_key=INBOX_KEYS.public_key,
     )
     email = f"root-{uuid.uuid4().hex[:8]}@example.com"
     await seed(settings, email, PASSWORD, "Operator", platform_admin=True)

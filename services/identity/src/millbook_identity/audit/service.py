@@ -17,6 +17,7 @@ from millbook_identity.models import AuditEntry
 from millbook_platform.db import across_tenants, utcnow
 from millbook_platform.errors import NotFound
 from millbook_platform.pagination import PageMeta, PageParams
+from millbook_platform.redaction import redact_secrets
 from millbook_platform.requestctx import actor_var, current_request_id
 
 
@@ -43,7 +44,7 @@ def record(
         resource_type=resource_type,
         resource_id=str(resource_id) if resource_id is not None else None,
         request_id=current_request_id(),
-        payload=dict(payload or {}),
+        payload=redact_secrets(dict(payload or {})),
     )
     repository.add(session, entry)
     return entry
@@ -69,7 +70,8 @@ def record_own_account(
 
 
 async def record_event(session: AsyncSession, payload: Any, envelope: Envelope) -> None:
-    """The catch-all consumer's handler: one entry per event, whichever service sent it."""
+    """The catch-all consumer's handler: one entry per event, whichever service sent it,
+    its secret-named fields redacted."""
     parsed = Actor.parse(envelope.actor)
     await repository.add_once(
         session,
@@ -84,7 +86,8 @@ async def record_event(session: AsyncSession, payload: Any, envelope: Envelope) 
             "resource_id": envelope.subject or None,
             "request_id": envelope.request_id,
             "event_id": envelope.id,
-            "payload": payload if isinstance(payload, dict) else {"value": payload},
+            # Never a secret in the trail, even if an event ever carried one.
+            "payload": redact_secrets(payload if isinstance(payload, dict) else {"value": payload}),
             "created_at": utcnow(),
             "updated_at": utcnow(),
         },

@@ -18,7 +18,9 @@ async def request_password_reset(
     body: ResetRequest, session: SystemSession, settings: IdentitySettings
 ) -> DataResponse[ResetAccepted]:
     """Ask for a reset link by email; the answer is the same whether or not it has an account."""
-    await service.request_reset(session, body.email, source=settings.source)
+    await service.request_reset(
+        session, body.email, source=settings.source, inbox_key=settings.inbox_public_key()
+    )
     return DataResponse(data=ResetAccepted())
 
 

@@ -21,22 +21,24 @@ from millbook_identity.users.domain import UserStatus, check_password, normalize
 from millbook_platform.db import across_tenants, scope_to_tenant, utcnow
 from millbook_platform.errors import ValidationFailed, field_error
 from millbook_platform.outbox import record_event
+from millbook_platform.sealing import seal
 
 
-async def request_reset(session: AsyncSession, email: str, *, source: str) -> int:
-    """One single-use token per active account with this email, published for the mailer.
+async def request_reset(session: AsyncSession, email: str, *, source: str, inbox_key: str) -> int:
+    """One single-use token per active account with this email, published for the mailer
+    sealed to the inbox's public key `inbox_key` (only the inbox can read it).
 
     Returns how many were issued; the caller answers the same whatever the number.
     """
     accounts = await auth_repository.users_with_email_in_any_tenant(session, normalize_email(email))
     issued = 0
     for user in (u for u in accounts if u.status == UserStatus.ACTIVE):
-        await _issue(session, user, source=source)
+        await _issue(session, user, source=source, inbox_key=inbox_key)
         issued += 1
     return issued
 
 
-async def _issue(session: AsyncSession, user: User, *, source: str) -> None:
+async def _issue(session: AsyncSession, user: User, *, source: str, inbox_key: str) -> None:
     await scope_to_tenant(session, user.tenant_id)
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -54,7 +56,7 @@ async def _issue(session: AsyncSession, user: User, *, source: str) -> None:
         user_id=user.id,
         organization_id=user.tenant_id,
         email=user.email,
-        token=token,
+        sealed_token=seal(token, inbox_key, setting="MILLBOOK_INBOX_SEAL_PUBLIC_KEY"),
         expires_at=reset.expires_at,
         requested_at=now,
     )

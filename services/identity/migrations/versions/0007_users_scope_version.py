@@ -1,7 +1,7 @@
 """Each user's scope version, which their access tokens carry and a scope change raises.
 
-Revision ID: 0006_users_scope_version
-Revises: 0005
+Revision ID: 0007_users_scope_version
+Revises: 0006_redact_audit_secrets
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_users_scope_version"
-down_revision: str | None = "0005"
+revision: str = "0007_users_scope_version"
+down_revision: str | None = "0006_redact_audit_secrets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
