@@ -92,16 +92,16 @@ async def test_inactive_user_cannot_log_in(client, org, sessions):
     assert response.json()["error"]["code"] == "AUTH_INVALID"
 
 
-async def test_malformed_json_is_a_validation_error(client):
+async def test_malformed_json_is_a_malformed_request(client):
     response = await client.post(
         "/v1/auth/login",
         content=b'{"email": "a@example.com", "password": ',
         headers={"Content-Type": "application/json"},
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "VALIDATION_ERROR"
+    assert error["code"] == "MALFORMED_REQUEST"
     assert any("JSON" in d["message"] for d in error["details"])
 
 
