@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from millbook_contracts.events import PasswordResetRequested
+from millbook_contracts.events import EmailChangeRequested, PasswordResetRequested
 from millbook_platform.sealing import open_sealed
 from millbook_stack.services import inbox_seal_key_files
 from millbook_testing.waiting import eventually
@@ -30,6 +30,8 @@ SETTLED = {
     "identity.session.revoked",
     "identity.auth.password_reset_confirmed",
     "identity.auth.api_key_rotated",
+    "identity.user.email_change_requested",
+    "identity.auth.email_change_confirmed",
 }
 
 
@@ -150,6 +152,28 @@ async def reset_password(client, stack, canary, user_id: str, email: str, marker
     return new_password
 
 
+async def change_email(client, stack, canary, user_id: str, token: str, password: str) -> str:
+    """Ask for a new email with the password, open the mailed token as the inbox would, and
+    confirm it through the gateway; the token works once."""
+    new_email = f"moved-{uuid.uuid4().hex[:8]}@e2e.example.com"
+    asked = await client.patch(
+        "/v1/users/me",
+        json={"email": new_email, "current_password": password},
+        headers=bearer(token),
+    )
+    assert ok(asked, 202)["pending_email"] == new_email
+    envelope = await published(stack, EmailChangeRequested, user_id)
+    event = EmailChangeRequested.model_validate_json(envelope.data)
+    inbox_private_key = inbox_seal_key_files(stack.profile)[1].read_text()
+    mailed = canary.add("email change token", open_sealed(event.sealed_token, inbox_private_key))
+    confirm = {"token": mailed}
+    url = "/v1/users/me/email/confirm"
+    assert ok(await client.post(url, json=confirm, headers=bearer(token)))["email"] == new_email
+    spent = await client.post(url, json=confirm, headers=bearer(token))
+    assert spent.status_code == 422, spent.text
+    return new_email
+
+
 async def audit_settled(client, admin_token: str) -> set[str]:
     actions: set[str] = set()
     offset, total = 0, 1
@@ -188,6 +212,7 @@ async def test_no_secret_is_seen_in_clear_anywhere_but_the_answer_that_shows_it(
     assert reused.status_code == 401, reused.text
     new_password = await reset_password(client, stack, canary, user_id, user_email, marker)
     user_again = await log_in(client, canary, user_email, new_password, "user after reset")
+    await change_email(client, stack, canary, user_id, user_again["access_token"], new_password)
     signup_password = canary.add("signup password", f"{marker}-signup password")
     signup = {
         "organization_name": f"Canary signup {marker[-6:]}",

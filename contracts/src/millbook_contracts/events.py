@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import EmailStr
 
@@ -232,6 +232,51 @@ class PasswordResetRequested(Event):
         return str(self.user_id)
 
 
+class EmailChangeRequested(Event):
+    """A user asked to change their login address to `new_email`, proving their password.
+
+    The address changes only once the single-use token mailed to `new_email` comes back
+    (POST /v1/users/me/email/confirm) before `expires_at`. Like a reset token, it travels
+    only as `sealed_token`, a libsodium sealed box (base64) to the inbox service's public
+    key; identity keeps only its hash. The old address is told by EmailChangeNotified.
+    """
+
+    event_type: ClassVar[str] = "identity.user.email_change_requested"
+
+    change_id: uuid.UUID
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    new_email: EmailStr
+    sealed_token: str
+    expires_at: datetime
+    requested_at: datetime
+
+    def subject(self) -> str:
+        return str(self.user_id)
+
+
+class EmailChangeNotified(Event):
+    """A notice for the OLD login address `email` that it is being replaced by `new_email`.
+
+    `stage` says what happened: `requested` (the user asked; nothing changed yet),
+    `confirmed` (the user confirmed from the new address; `email` no longer logs in) or
+    `changed_by_admin` (an administrator changed it directly). The inbox mails it to
+    `email`, so the owner of the account learns of a change they did not make.
+    """
+
+    event_type: ClassVar[str] = "identity.user.email_change_notified"
+
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    email: EmailStr
+    new_email: EmailStr
+    stage: Literal["requested", "confirmed", "changed_by_admin"]
+    notified_at: datetime
+
+    def subject(self) -> str:
+        return str(self.user_id)
+
+
 class UserReactivated(Event):
     """A deactivated user can log in again, with the roles and password they had."""
 
@@ -315,6 +360,8 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     RoleChanged,
     UserPermissionsChanged,
     PasswordResetRequested,
+    EmailChangeRequested,
+    EmailChangeNotified,
     UserReactivated,
     RoleCreated,
     RoleUpdated,

@@ -177,6 +177,23 @@ class PasswordReset(TenantScoped, Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class EmailChange(TenantScoped, Base):
+    """A user's pending move to `new_email`: a single-use token (only its sha256) mailed
+    there, valid for a day; the address changes when it comes back."""
+
+    __tablename__ = "email_changes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    new_email: Mapped[str] = mapped_column(String(320))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("new_email = lower(new_email)", name="email_lower_case"),)
+
+
 class AuditEntry(TenantScoped, Base):
     """One thing that happened in a tenant: who did what to which resource, and when."""
 

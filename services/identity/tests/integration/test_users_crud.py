@@ -173,16 +173,23 @@ async def test_me_changes_password_only_with_the_current_one(client, org):
     assert "password" not in right.text.replace('"password_', "")
 
 
-async def test_me_put_replaces_names_and_email(client, org):
-    _, token = await add_user(client, org)
+async def test_me_put_replaces_names_and_asks_to_confirm_a_new_email(client, org):
+    user, token = await add_user(client, org)
     email = unique_email("me")
     response = await client.put(
         "/v1/users/me",
-        json={"email": email, "first_name": "Mary", "last_name": "Jackson"},
+        json={
+            "email": email,
+            "first_name": "Mary",
+            "last_name": "Jackson",
+            "current_password": PASSWORD,
+        },
         headers=bearer(token),
     )
-    assert response.status_code == 200, response.text
-    assert (response.json()["data"]["email"], response.json()["data"]["last_name"]) == (
+    assert response.status_code == 202, response.text
+    data = response.json()["data"]
+    assert (data["email"], data["pending_email"], data["last_name"]) == (
+        user["email"],
         email,
         "Jackson",
     )

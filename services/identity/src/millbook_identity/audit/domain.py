@@ -15,6 +15,8 @@ LOGOUT = "identity.auth.logout"
 REFRESH_REUSE_DETECTED = "identity.auth.refresh_token_reuse_detected"
 PASSWORD_RESET_REQUESTED = "identity.auth.password_reset_requested"
 PASSWORD_RESET_CONFIRMED = "identity.auth.password_reset_confirmed"
+EMAIL_CHANGE_REQUESTED = "identity.auth.email_change_requested"
+EMAIL_CHANGE_CONFIRMED = "identity.auth.email_change_confirmed"
 API_KEY_ROTATED = "identity.auth.api_key_rotated"
 SIGNING_KEY_ROTATED = "identity.auth.signing_key_rotated"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from millbook_identity.auth.passwords import password_problems
@@ -59,3 +60,21 @@ def check_reactivation(status: str) -> None:
             "The user is active; only a deactivated user can be reactivated.",
             details=[field_error("status", f"is {status}, not inactive")],
         )
+
+
+# How long the link mailed to a new address may confirm the change.
+EMAIL_CHANGE_LIFETIME = timedelta(hours=24)
+
+
+def new_email_of(current: str, wanted: str | None) -> str | None:
+    """The normalised address a user asks to move to, or None when it is the one they have
+    (PUT resends the current address; that is not a change and needs no password)."""
+    if wanted is None:
+        return None
+    wanted = normalize_email(wanted)
+    return None if wanted == normalize_email(current) else wanted
+
+
+def email_change_usable(expires_at: datetime, used_at: datetime | None, now: datetime) -> bool:
+    """A confirmation token works once, within its day."""
+    return used_at is None and now < expires_at

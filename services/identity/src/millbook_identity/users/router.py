@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from millbook_identity.auth.tokens import USER_KIND
 from millbook_identity.deps import IdentitySettings
 from millbook_identity.models import User as UserRow
-from millbook_identity.users import service
+from millbook_identity.users import email_change, service
 from millbook_identity.users.domain import UserStatus
 from millbook_identity.users.repository import UserFilters
 from millbook_identity.users.schemas import (
+    EmailConfirm,
+    Me,
     MePatch,
     MeReplace,
     User,
@@ -42,42 +44,97 @@ async def _me(session: AsyncSession, principal: Principal) -> UserRow:
         raise AuthInvalid("The user of this access token no longer exists.") from exc
 
 
-@router.get("/me", response_model=DataResponse[User])
-async def get_me(principal: CurrentPrincipal, session: TenantSession) -> DataResponse[User]:
-    """The user the access token belongs to."""
-    return DataResponse(data=User.model_validate(await _me(session, principal)))
+async def _me_answer(session: AsyncSession, user: UserRow) -> DataResponse[Me]:
+    me = Me.model_validate(user)
+    me.pending_email = await email_change.pending_email(session, user)
+    return DataResponse(data=me)
 
 
-@router.put("/me", response_model=DataResponse[User])
+_EMAIL_PENDING: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": DataResponse[Me],
+        "description": "A new email was asked for: a confirmation link went to it and "
+        "`pending_email` shows it; `email` is unchanged until it is confirmed.",
+    }
+}
+
+
+@router.get("/me", response_model=DataResponse[Me])
+async def get_me(principal: CurrentPrincipal, session: TenantSession) -> DataResponse[Me]:
+    """The user the access token belongs to, with any email change awaiting confirmation."""
+    return await _me_answer(session, await _me(session, principal))
+
+
+@router.put("/me", response_model=DataResponse[Me], responses=_EMAIL_PENDING)
 async def replace_me(
     body: MeReplace,
     principal: CurrentPrincipal,
     session: TenantSession,
     settings: IdentitySettings,
-) -> DataResponse[User]:
-    """Set your names and email (and, with your current password, a new password)."""
+    response: Response,
+) -> DataResponse[Me]:
+    """Set your names and email (a new email or password needs your current password).
+
+    A new email is not set at once: 202, a confirmation link goes to the new address and a
+    notice to the old one."""
     user = await _me(session, principal)
     changes = body.model_dump(exclude_none=True)
-    user = await service.update_me(
-        session, user, changes, source=settings.source, session_id=principal.session_id
+    pending = await service.update_me(
+        session,
+        user,
+        changes,
+        source=settings.source,
+        inbox_key=settings.inbox_public_key,
+        session_id=principal.session_id,
     )
-    return DataResponse(data=User.model_validate(user))
+    if pending is not None:
+        response.status_code = 202
+    return await _me_answer(session, user)
 
 
-@router.patch("/me", response_model=DataResponse[User])
+@router.patch("/me", response_model=DataResponse[Me], responses=_EMAIL_PENDING)
 async def update_me(
     body: MePatch,
     principal: CurrentPrincipal,
     session: TenantSession,
     settings: IdentitySettings,
-) -> DataResponse[User]:
-    """Change the fields given of your own profile; roles, status and organization are refused."""
+    response: Response,
+) -> DataResponse[Me]:
+    """Change the fields given of your own profile; roles, status and organization are refused.
+
+    A new email or password needs `current_password`. A new email is not set at once: 202,
+    a confirmation link goes to the new address and a notice to the old one."""
     user = await _me(session, principal)
     changes = body.model_dump(exclude_unset=True)
-    user = await service.update_me(
-        session, user, changes, source=settings.source, session_id=principal.session_id
+    pending = await service.update_me(
+        session,
+        user,
+        changes,
+        source=settings.source,
+        inbox_key=settings.inbox_public_key,
+        session_id=principal.session_id,
     )
-    return DataResponse(data=User.model_validate(user))
+    if pending is not None:
+        response.status_code = 202
+    return await _me_answer(session, user)
+
+
+@router.post("/me/email/confirm", response_model=DataResponse[Me])
+async def confirm_email_change(
+    body: EmailConfirm,
+    principal: CurrentPrincipal,
+    session: TenantSession,
+    settings: IdentitySettings,
+) -> DataResponse[Me]:
+    """Make the address you asked for your login email, with the token mailed to it.
+
+    The token works once, for 24 hours, and only for the account that asked; every other
+    session of yours ends, and the old address is told."""
+    user = await _me(session, principal)
+    await email_change.confirm_change(
+        session, user, body.token, source=settings.source, session_id=principal.session_id
+    )
+    return await _me_answer(session, user)
 
 
 @router.post("", status_code=201, response_model=DataResponse[User])
@@ -126,7 +183,8 @@ async def replace_user(
     session: TenantSession,
     settings: IdentitySettings,
 ) -> DataResponse[User]:
-    """Replace a user's email, names and roles."""
+    """Replace a user's email, names and roles; a changed email is at once, and the old
+    address is told (your own email you change at /v1/users/me)."""
     user = await service.update_user(
         session,
         principal.tenant_id,
@@ -134,6 +192,7 @@ async def replace_user(
         body.model_dump(),
         source=settings.source,
         grantor_scopes=principal.scopes,
+        actor_id=principal.subject_id if principal.kind == USER_KIND else None,
     )
     return DataResponse(data=User.model_validate(user))
 
@@ -146,7 +205,8 @@ async def update_user(
     session: TenantSession,
     settings: IdentitySettings,
 ) -> DataResponse[User]:
-    """Change the fields given of a user: email, names or roles."""
+    """Change the fields given of a user: email, names or roles; a changed email is at once,
+    and the old address is told (your own email you change at /v1/users/me)."""
     user = await service.update_user(
         session,
         principal.tenant_id,
@@ -154,6 +214,7 @@ async def update_user(
         body.model_dump(exclude_unset=True),
         source=settings.source,
         grantor_scopes=principal.scopes,
+        actor_id=principal.subject_id if principal.kind == USER_KIND else None,
     )
     return DataResponse(data=User.model_validate(user))
 

@@ -58,22 +58,28 @@ class UserPatch(BaseModel):
     roles: Roles | None = None
 
 
+NEW_EMAIL_HELP = (
+    "A new address needs current_password and changes only once confirmed with the link "
+    "mailed to it (POST /v1/users/me/email/confirm); the old address is told."
+)
+
+
 class MeReplace(BaseModel):
     """PUT /v1/users/me: your names and email; never your roles, status or organization."""
 
     model_config = ConfigDict(extra="forbid")
 
-    email: Email
+    email: Email = Field(description=NEW_EMAIL_HELP)
     first_name: Name
     last_name: Name
-    password: Password | None = None
+    password: Password | None = Field(default=None, description="Needs current_password.")
     current_password: Password | None = None
 
 
 class MePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: Email | None = None
+    email: Email | None = Field(default=None, description=NEW_EMAIL_HELP)
     first_name: Name | None = None
     last_name: Name | None = None
     password: Password | None = Field(default=None, description="Needs current_password.")
@@ -96,3 +102,18 @@ class User(BaseModel):
     deactivated_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class Me(User):
+    """You, and the address you asked to move to while its confirmation link still works."""
+
+    pending_email: str | None = Field(
+        default=None,
+        description="Not your login address yet: confirm it with the link mailed to it.",
+    )
+
+
+class EmailConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200, description="From the link in the email.")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_identity.auth import revocation
@@ -14,13 +13,14 @@ from millbook_identity.auth.passwords import hash_password_async, password_match
 from millbook_identity.models import User
 from millbook_identity.roles import repository as roles
 from millbook_identity.roles.domain import scopes_beyond, scopes_for
-from millbook_identity.users import repository
+from millbook_identity.users import email_change, repository
 from millbook_identity.users.domain import (
     UserStatus,
     changed_fields,
     check_new_user,
     check_password,
     check_reactivation,
+    new_email_of,
     normalize_email,
     role_problems,
 )
@@ -63,7 +63,7 @@ async def create_user(
     check_new_user(email, data.password, role_names, custom)
     _refuse_roles_beyond(role_names, custom, grantor_scopes)
     if await repository.get_by_email(session, tenant_id, email) is not None:
-        raise _email_taken()
+        raise email_change.email_taken()
     user = User(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
@@ -75,7 +75,7 @@ async def create_user(
         status=UserStatus.ACTIVE.value,
     )
     repository.add(session, user)
-    await _flush_unique_email(session)
+    await email_change.flush_unique_email(session)
     record_event(session, user_created(user), tenant_id=tenant_id, source=source)
     return user
 
@@ -118,10 +118,23 @@ async def update_user(
     *,
     source: str,
     grantor_scopes: Iterable[str] | None = None,
+    actor_id: uuid.UUID | None = None,
 ) -> User:
-    """Apply an admin's changes (email, names, roles); UserUpdated and RoleChanged go out."""
+    """Apply an admin's changes (email, names, roles); UserUpdated and RoleChanged go out.
+
+    An admin may set another user's email at once (to fix a typo, or move a leaver's
+    mailbox), and the old address is told. Their own email, `actor_id`'s, they change
+    like anyone else at /v1/users/me: with their password, confirmed from the new inbox.
+    """
     _refuse_nulls(changes)
     user = await get_user(session, tenant_id, user_id)
+    previous_email = user.email
+    new_email = new_email_of(user.email, changes.get("email"))
+    if new_email is not None and user.id == actor_id:
+        raise PermissionDenied(
+            "Change your own email at /v1/users/me, with your current password.",
+            details=[field_error("email", "your own: change it at /v1/users/me")],
+        )
     if "roles" in changes:
         changes["roles"] = list(dict.fromkeys(changes["roles"]))
         custom = await roles.custom_scopes(session, tenant_id)
@@ -129,7 +142,10 @@ async def update_user(
         if problems:
             raise ValidationFailed("The user is not valid.", details=problems)
         _refuse_roles_beyond(changes["roles"], custom, grantor_scopes)
-    return await _apply(session, user, changes, source=source)
+    await _apply(session, user, changes, source=source)
+    if new_email is not None:
+        email_change.notify_changed_by_admin(session, user, previous_email, source=source)
+    return user
 
 
 async def update_me(
@@ -138,19 +154,29 @@ async def update_me(
     changes: dict[str, Any],
     *,
     source: str,
+    inbox_key: Callable[[], str],
     session_id: uuid.UUID | None = None,
-) -> User:
-    """A user's own changes: names, email and (with the current one) the password.
+) -> str | None:
+    """A user's own changes: names at once; a new password or email only with the current
+    password. Returns the address a confirmation was mailed to, if the email is to change.
 
     A new password ends every other session of the user (their refresh tokens stop and
     the gateway refuses their access tokens); the session `session_id` that changed it
-    stays signed in.
+    stays signed in. A new email changes nothing yet: a single-use link goes to the new
+    address (sealed to the inbox, whose public key `inbox_key` gives) and a notice to the
+    old one; the change happens at `email_change.confirm_change`.
     """
     _refuse_nulls(changes)
     password = changes.pop("password", None)
     current = changes.pop("current_password", None)
+    new_email = new_email_of(user.email, changes.pop("email", None))
+    if password is not None or new_email is not None:
+        await _check_current_password(user, current)
+    if new_email is not None:
+        await email_change.refuse_taken(session, user, new_email)
     if password is not None:
-        await _change_password(user, password, current, changes.get("email", user.email))
+        check_password(user.email, password)
+        user.password_hash = await hash_password_async(password)
         await revocation.revoke_all_of_user(
             session,
             user.tenant_id,
@@ -159,17 +185,20 @@ async def update_me(
             source=source,
             keep_family_of=session_id,
         )
-    return await _apply(session, user, changes, source=source)
+    await _apply(session, user, changes, source=source)
+    if new_email is not None:
+        await email_change.request_change(
+            session, user, new_email, source=source, inbox_key=inbox_key()
+        )
+    return new_email
 
 
-async def _change_password(user: User, password: str, current: str | None, email: str) -> None:
+async def _check_current_password(user: User, current: str | None) -> None:
     if current is None or not await password_matches_async(user.password_hash, current):
         raise ValidationFailed(
-            "The current password is needed to set a new one.",
+            "Your current password is needed to change your password or email.",
             details=[field_error("current_password", "does not match your password")],
         )
-    check_password(normalize_email(email), password)
-    user.password_hash = await hash_password_async(password)
 
 
 async def _apply(
@@ -177,15 +206,13 @@ async def _apply(
 ) -> User:
     if "email" in changes:
         changes["email"] = normalize_email(changes["email"])
-        other = await repository.get_by_email(session, user.tenant_id, changes["email"])
-        if other is not None and other.id != user.id:
-            raise _email_taken()
+        await email_change.refuse_taken(session, user, changes["email"])
     current = {field: getattr(user, field) for field in changes}
     changed = changed_fields(current, changes)
     previous_roles = list(user.roles)
     for field in changed:
         setattr(user, field, changes[field])
-    await _flush_unique_email(session)
+    await email_change.flush_unique_email(session)
     if changed:
         record_event(session, user_updated(user, changed), tenant_id=user.tenant_id, source=source)
     if "roles" in changed:
@@ -244,13 +271,6 @@ async def reactivate_user(
     return user
 
 
-async def _flush_unique_email(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # a concurrent request took the email first
-        raise _email_taken() from exc
-
-
 def _refuse_nulls(changes: dict[str, Any]) -> None:
     nulls = [field for field, value in changes.items() if value is None]
     if nulls:
@@ -258,10 +278,3 @@ def _refuse_nulls(changes: dict[str, Any]) -> None:
             "A field cannot be removed, only changed.",
             details=[field_error(field, "must not be null") for field in nulls],
         )
-
-
-def _email_taken() -> Conflict:
-    return Conflict(
-        "A user with this email already exists in the organization.",
-        details=[field_error("email", "already taken")],
-    )
