@@ -63,6 +63,16 @@ async def test_a_missing_scope_is_forbidden_whatever_the_body(client, org, found
 
 
 @pytest.mark.parametrize("bad", sorted(BAD_BODIES))
+async def test_creating_an_organization_without_the_scope_is_forbidden_whatever_the_body(
+    client, org, bad
+):
+    response = await send(client, "POST", "/v1/organizations", org.admin_token, bad)
+
+    assert response.status_code == 403, response.text
+    assert "platform:admin" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_BODIES))
 async def test_a_member_who_is_not_admin_cannot_patch_whatever_the_body(client, org, bad):
     _, viewer = await add_user(client, org, roles=["viewer"])
 

@@ -46,26 +46,24 @@ Editable = Annotated[OrganizationRow, Depends(_editable)]
 
 @router.get("", response_model=ListResponse[Organization])
 async def list_organizations(
-    principal: CurrentPrincipal,
+    principal: PlatformAdmin,
     session: TenantSession,
     page: Page,
     status: OrganizationStatus | None = None,
 ) -> ListResponse[Organization]:
     """Platform admins: every organization of the installation, newest first."""
-    require_platform_admin(principal)
     orgs, meta = await service.list_organizations(session, page, status.value if status else None)
     return ListResponse(data=[Organization.model_validate(o) for o in orgs], meta=meta)
 
 
 @router.post("", status_code=201, response_model=DataResponse[Organization])
 async def create_organization(
+    principal: PlatformAdmin,
     body: OrganizationCreate,
-    principal: CurrentPrincipal,
     session: TenantSession,
     settings: IdentitySettings,
 ) -> DataResponse[Organization]:
     """Platform admins: create an organization with its first admin."""
-    require_platform_admin(principal)
     new = NewOrganization(
         name=body.name,
         base_currency=body.base_currency,
