@@ -3,6 +3,8 @@
 A customer created in sales is at once usable in billing (billing waits briefly for
 its read model instead of answering a false 404), and an invoice past its due date
 reads `overdue` at once (derived when read, not when a periodic job gets to it).
+Issue 10 finding 9: a user created in identity is at once assignable in sales, and
+`assigned_to` naming no user of the organization is refused (422).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date, timedelta
 import pytest
 
 from .test_sales_journey import call
+from .test_walking_skeleton import new_user
 
 pytestmark = pytest.mark.e2e
 
@@ -97,3 +100,32 @@ async def test_an_invoice_past_its_due_date_reads_overdue_at_once(gateway, admin
     assert await listed(status="overdue") == {late["id"]: "overdue"}
     assert await listed(status="sent") == {on_time["id"]: "sent"}
     assert await listed(overdue_only="true") == {late["id"]: "overdue"}
+
+
+async def test_a_task_for_a_user_created_a_moment_ago_is_assigned_every_time(gateway, admin):
+    answered_in = []
+    for attempt in range(TRIES):
+        user = await call(gateway, admin, "POST", "/v1/users", new_user(roles=["sales"]))
+        started = time.perf_counter()
+        response = await gateway.post(
+            "/v1/tasks",
+            json={"title": f"Welcome call {attempt}", "assigned_to": user["id"]},
+            headers=admin.headers,
+        )
+        answered_in.append(time.perf_counter() - started)
+        assert response.status_code == 201, f"try {attempt}: {response.text}"
+        assert response.json()["data"]["assigned_to"] == user["id"]
+    print(
+        f"task right after its assignee: median {statistics.median(answered_in):.3f}s,"
+        f" max {max(answered_in):.3f}s over {TRIES}"
+    )
+
+
+async def test_a_task_for_no_user_of_the_organization_is_refused(gateway, admin):
+    response = await gateway.post(
+        "/v1/tasks",
+        json={"title": "Call nobody", "assigned_to": "00000000-0000-4000-8000-000000000000"},
+        headers=admin.headers,
+    )
+    assert response.status_code == 422, response.text
+    assert [d["field"] for d in response.json()["error"]["details"]] == ["assigned_to"]

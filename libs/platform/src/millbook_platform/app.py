@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from millbook_platform import metrics
 from millbook_platform.auth import JwksFetcher, JwksVerifier, authenticate
+from millbook_platform.authorize_first import authorize_first
 from millbook_platform.consumer import EventConsumer, Subscription
 from millbook_platform.db import create_engine, session_factory
 from millbook_platform.edge_checks import EDGE_CHECKS
@@ -147,6 +148,7 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
     app.include_router(_health_router(settings))
     for router in spec.routers:
         document_security(router)
+        authorize_first(router)  # a malformed body is refused after the caller's checks
         app.include_router(router, dependencies=EDGE_CHECKS)
     _with_security_schemes(app)
     with_documented_errors(app)

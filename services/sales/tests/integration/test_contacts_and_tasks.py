@@ -8,6 +8,7 @@ from millbook_sales.tasks.reminders import send_due_reminders
 from millbook_testing.callers import error_of, fields_named
 
 from .conftest import events_of
+from .users import user_created
 
 SOURCE = "/millbook/sales"
 
@@ -70,9 +71,9 @@ def at(hours: float) -> str:
     return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
 
 
-async def test_tasks_filter_by_status_priority_assignee_due_range_and_related(caller):
+async def test_tasks_filter_by_status_priority_assignee_due_range_and_related(caller, sessions):
     customer = await caller.created("/v1/customers", {"name": "Acme"})
-    someone = str(uuid.uuid4())
+    someone = str(await user_created(sessions, caller.tenant_id))
     await caller.created(
         "/v1/tasks",
         {

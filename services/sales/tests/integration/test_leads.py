@@ -66,8 +66,11 @@ async def test_leads_are_assigned_round_robin_among_active_sales_users(app, call
     )
     nxt = await caller.created("/v1/leads", {"name": "After deactivation"})
     assert nxt["assigned_to"] == str(reps[2])
-    named = await caller.created("/v1/leads", {"name": "Named", "assigned_to": str(reps[1])})
-    assert named["assigned_to"] == str(reps[1])
+    named = await caller.created("/v1/leads", {"name": "Named", "assigned_to": str(reps[0])})
+    assert named["assigned_to"] == str(reps[0])
+    # A deactivated user is out of the circle and cannot be named either.
+    refused = await caller.post("/v1/leads", {"name": "Refused", "assigned_to": str(reps[1])})
+    assert refused.status_code == 422
     created = await events_of(sessions, caller.tenant_id, "sales.lead.created")
     assert [e["auto_assigned"] for e in created] == [True] * 5 + [False]
 

@@ -1,12 +1,11 @@
 """Opportunities: CRUD, the stage machine with its history and events, win probability."""
 
-import uuid
-
 from sqlalchemy import text
 
 from millbook_testing.callers import error_of, fields_named
 
 from .conftest import events_of
+from .users import user_created
 
 
 async def customer_of(caller, **fields) -> dict:
@@ -206,9 +205,9 @@ async def test_only_open_opportunities_can_be_deleted(caller, sessions):
     assert [e["opportunity_id"] for e in deleted] == [gone["id"]]
 
 
-async def test_the_list_filters_searches_sorts_and_pages(caller):
+async def test_the_list_filters_searches_sorts_and_pages(caller, sessions):
     acme, beta = await customer_of(caller), await customer_of(caller, name="Beta")
-    rep = str(uuid.uuid4())
+    rep = str(await user_created(sessions, caller.tenant_id))
     a = await opportunity_of(
         caller, acme["id"], opportunity_name="Spindle retrofit", expected_close_date="2026-02-01"
     )

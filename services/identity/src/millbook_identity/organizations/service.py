@@ -112,20 +112,29 @@ async def list_organizations(
     return await repository.list_page(session, page, status)
 
 
+async def editable(session: AsyncSession, principal: Principal, org_id: uuid.UUID) -> Organization:
+    """The organization the caller may change: 404 if not visible to them, 403 if not its admin.
+
+    Resolved before the request's body is read, so a stranger learns nothing of its rules.
+    """
+    org = await get_visible(session, principal, org_id)
+    if not _is_platform_admin(principal) and ADMIN not in principal.scopes:
+        raise PermissionDenied("This request needs the scope admin.")
+    return org
+
+
 async def update_organization(
     session: AsyncSession,
     principal: Principal,
-    org_id: uuid.UUID,
+    org: Organization,
     changes: dict[str, Any],
     *,
     source: str,
 ) -> Organization:
-    """Apply the given settings; plan tier and retention only from a platform admin."""
+    """Apply the given settings to an `editable` organization; plan tier and retention only
+    from a platform admin."""
     _refuse_nulls(changes)
-    org = await get_visible(session, principal, org_id)
     if not _is_platform_admin(principal):
-        if ADMIN not in principal.scopes:
-            raise PermissionDenied("This request needs the scope admin.")
         forbidden = platform_fields_in(changes)
         if forbidden:
             raise PermissionDenied(
@@ -150,11 +159,8 @@ async def update_organization(
     return org
 
 
-async def deactivate_organization(
-    session: AsyncSession, principal: Principal, org_id: uuid.UUID, *, source: str
-) -> None:
+async def deactivate_organization(session: AsyncSession, org: Organization, *, source: str) -> None:
     """Soft delete: nobody of the organization logs in any more, its keys stop resolving."""
-    org = await get_visible(session, principal, org_id)
     if org.status == OrganizationStatus.INACTIVE:
         return
     org.status = OrganizationStatus.INACTIVE.value

@@ -32,6 +32,7 @@ from millbook_sales.models import Lead, Opportunity
 from millbook_sales.opportunities.service import open_opportunity
 from millbook_sales.tenants.service import currency_for
 from millbook_sales.users.projection import active_sales_user_ids
+from millbook_sales.users.service import require_assignee
 
 
 async def get_lead(
@@ -63,8 +64,10 @@ async def create_lead(
     lead.company_key = company_key(lead.company)
     if not allow_duplicate:
         await _refuse_duplicates(session, lead)
-    auto_assigned = lead.assigned_to is None
-    if auto_assigned:
+    auto_assigned = body.assigned_to is None
+    if body.assigned_to is not None:
+        await require_assignee(session, tenant_id, body.assigned_to)
+    else:
         lead.assigned_to = await _next_sales_user(session, tenant_id)
     session.add(lead)
     await session.flush()
@@ -94,6 +97,8 @@ async def update_lead(
             "A lead becomes converted only through POST /v1/leads/{id}/convert, and then stays so.",
             details=[field_error("status", f"lead is {lead.status}")],
         )
+    if values.get("assigned_to") not in (None, lead.assigned_to):
+        await require_assignee(session, tenant_id, values["assigned_to"])
     if values.get("email"):
         values["email"] = values["email"].lower()
     changed = sorted(name for name, value in values.items() if getattr(lead, name) != value)

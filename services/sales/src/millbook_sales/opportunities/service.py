@@ -39,6 +39,7 @@ from millbook_sales.opportunities.schemas import (
     OpportunityUpdate,
 )
 from millbook_sales.tenants.service import currency_for
+from millbook_sales.users.service import require_assignee
 
 FIRST_STAGE = domain.FIRST_STAGE.value
 
@@ -85,6 +86,8 @@ async def create_opportunity(
 ) -> OpportunityWithHistory:
     _refuse_closed_start(body.stage)
     customer = await get_customer(session, tenant_id, body.customer_id)
+    if body.assigned_to is not None:
+        await require_assignee(session, tenant_id, body.assigned_to)
     opportunity = Opportunity(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
@@ -256,6 +259,8 @@ async def _change(
         values["probability"] = _default_odds(opportunity.stage)
     if values.get("customer_id") not in (None, opportunity.customer_id):
         await get_customer(session, opportunity.tenant_id, values["customer_id"])
+    if values.get("assigned_to") not in (None, opportunity.assigned_to):
+        await require_assignee(session, opportunity.tenant_id, values["assigned_to"])
     changed = [name for name, value in values.items() if getattr(opportunity, name) != value]
     for name in changed:
         setattr(opportunity, name, values[name])

@@ -17,6 +17,7 @@ from millbook_sales.models import Task
 from millbook_sales.tasks import domain, events, repository
 from millbook_sales.tasks.repository import TaskFilters
 from millbook_sales.tasks.schemas import REQUIRED_FIELDS, RelatedTo, TaskCreate, TaskUpdate
+from millbook_sales.users.service import require_assignee
 
 # What a client sees change; `related_to` is kept as its two columns.
 TRACKED = (
@@ -51,6 +52,8 @@ async def create_task(
     session: AsyncSession, tenant_id: uuid.UUID, body: TaskCreate, *, source: str
 ) -> Task:
     values = body.model_dump(exclude={"related_to"})
+    if body.assigned_to is not None:
+        await require_assignee(session, tenant_id, body.assigned_to)
     task = Task(id=uuid.uuid4(), tenant_id=tenant_id, **values)
     await _relate(session, task, body.related_to)
     session.add(task)
@@ -75,6 +78,8 @@ async def update_task(
             details=[field_error(n, "may not be null") for n in nulls],
         )
     task = await get_task(session, tenant_id, task_id, lock=True)
+    if values.get("assigned_to") not in (None, task.assigned_to):
+        await require_assignee(session, tenant_id, values["assigned_to"])
     before = _snapshot(task)
     if "remind_at" in values and values["remind_at"] != task.remind_at:
         task.reminder_sent_at = None  # a new reminder time is a new reminder

@@ -23,6 +23,7 @@ from millbook_contracts.events import (
     UserReactivated,
     UserUpdated,
 )
+from millbook_platform import read_models
 from millbook_sales.models import SalesUser
 
 SALES_ROLE = "sales"
@@ -107,6 +108,8 @@ async def _upsert(
             where=SalesUser.as_of <= statement.excluded.as_of,
         )
     )
+    # Wakes a request waiting to assign work to this user (`repository.await_user`).
+    await read_models.announce(session, SalesUser.__tablename__, envelope.tenant_id, event.user_id)
 
 
 async def active_sales_user_ids(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[uuid.UUID]:
