@@ -50,6 +50,7 @@ def test_the_gateway_sets_request_id_trace_and_forwarding_headers() -> None:
             ("traceparent", "00-ffffffffffffffffffffffffffffffff-ffffffffffffffff-01"),
             ("x-forwarded-for", "203.0.113.7"),
             ("x-forwarded-proto", "gopher"),
+            ("X-Millbook-Client-Ip", "198.51.100.1"),
         ],
         request_id="req_abc",
         traceparent=traceparent,
@@ -62,6 +63,7 @@ def test_the_gateway_sets_request_id_trace_and_forwarding_headers() -> None:
             ("traceparent", traceparent),
             ("x-forwarded-for", "203.0.113.7, 10.0.0.9"),
             ("x-forwarded-proto", "https"),
+            ("x-millbook-client-ip", "10.0.0.9"),
         ]
     )
 

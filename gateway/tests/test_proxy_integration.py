@@ -262,3 +262,21 @@ async def test_every_method_is_forwarded(
     assert response.status_code == 200
     (call,) = stack.calls_to(path)
     assert call["method"] == method
+
+
+async def test_the_client_address_header_is_the_gateways_peer_whatever_the_client_sent(
+    stack: Stack, client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    path = unique("/v1/invoices")
+    spoofed = {**auth, "X-Millbook-Client-Ip": "203.0.113.66", "x-millbook-client-ip": "10.9.9.9"}
+    response = await client.get(path, headers=spoofed)
+    public = unique("/v1/auth/login")
+    # uvicorn takes a loopback peer's X-Forwarded-For as the client: the gateway's peer.
+    peer = {"X-Forwarded-For": "198.18.7.7", "X-Millbook-Client-Ip": "203.0.113.66"}
+    await client.post(public, json={}, headers=peer)
+
+    assert response.status_code == 200
+    (call,) = stack.calls_to(path)
+    assert header(call, "x-millbook-client-ip") == ["127.0.0.1"]
+    (login,) = stack.calls_to(public)
+    assert header(login, "x-millbook-client-ip") == ["198.18.7.7"]

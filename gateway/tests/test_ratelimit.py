@@ -113,6 +113,15 @@ def test_a_request_passes_only_if_every_quota_has_room_and_then_counts_in_all() 
     assert counters.hit_now([per_ip]).allowed is False  # the IP's 10 are spent
 
 
+def test_an_accounts_sign_in_budget_spent_from_one_ip_leaves_another_ips_untouched() -> None:
+    counters = MemoryCounters(Clock())
+    attacker = QuotaRules().sign_in("203.0.113.9", "owner@x.test")
+    owner = QuotaRules().sign_in("198.51.100.7", "owner@x.test")
+
+    assert [counters.hit_now(attacker).allowed for _ in range(6)] == [True] * 5 + [False]
+    assert counters.hit_now(owner).allowed
+
+
 def test_expired_windows_are_swept() -> None:
     clock = Clock()
     counters = MemoryCounters(clock)

@@ -7,7 +7,7 @@ import pytest
 
 from millbook_testing.waiting import eventually
 
-from .conftest import login
+from .conftest import login, own_loopback_address
 
 pytestmark = pytest.mark.e2e
 
@@ -109,24 +109,47 @@ async def test_after_logout_the_access_token_stops_working_at_the_gateway_within
     assert still.status_code == 200
 
 
-async def test_repeated_wrong_passwords_lock_the_account_with_retry_after(stack, gateway, admin):
-    body = person(["viewer"])  # never logged in: the gateway's per-email budget is untouched
+async def test_wrong_passwords_lock_the_failing_address_while_the_owner_logs_in_elsewhere(
+    stack, gateway, admin
+):
+    body = person(["viewer"])
     assert (await gateway.post("/v1/users", json=body, headers=admin.headers)).status_code == 201
     wrong = {"email": body["email"], "password": "not the password at all"}
+    right = {**wrong, "password": PASSWORD}
+    attacker_ip, owner_ip = own_loopback_address(), own_loopback_address()
 
-    failures = [await gateway.post("/v1/auth/login", json=wrong) for _ in range(5)]
-    refused = await gateway.post("/v1/auth/login", json={**wrong, "password": PASSWORD})
-    # The gateway's own per-email budget may answer first; identity's lock outlasts it.
-    async with httpx.AsyncClient(base_url=stack.url("identity"), timeout=30) as identity:
-        locked = await identity.post("/v1/auth/login", json={**wrong, "password": PASSWORD})
+    async with (
+        from_address(stack.gateway, attacker_ip) as attacker,
+        from_address(stack.gateway, owner_ip) as owner,
+        httpx.AsyncClient(base_url=stack.url("identity"), timeout=30) as identity,
+    ):
+        # The attacker claims to be the owner's address; the gateway overwrites the claim.
+        forged = {"X-Millbook-Client-Ip": owner_ip}
+        failures = [
+            await attacker.post("/v1/auth/login", json=wrong, headers=forged) for _ in range(5)
+        ]
+        refused = await attacker.post("/v1/auth/login", json=right, headers=forged)
+        owners_login = await owner.post("/v1/auth/login", json=right)
+        # The gateway's own per-(email, address) budget may answer the attacker first;
+        # identity's lock of the attacker's address outlasts it.
+        locked = await identity.post(
+            "/v1/auth/login", json=right, headers={"X-Millbook-Client-Ip": attacker_ip}
+        )
 
     assert [f.status_code for f in failures] == [401] * 5
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
+    assert owners_login.status_code == 200, owners_login.text
     assert locked.status_code == 429
     assert locked.json()["error"]["code"] == "RATE_LIMIT_EXCEEDED"
     assert "failed logins" in locked.json()["error"]["message"]
     assert 800 < int(locked.headers["retry-after"]) <= 900
+
+
+def from_address(base_url: str, address: str) -> httpx.AsyncClient:
+    """A client calling from its own loopback address, as a person elsewhere would."""
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    return httpx.AsyncClient(base_url=base_url, transport=transport, timeout=30)
 
 
 async def test_the_audit_trail_shows_the_login_and_the_user_creation(gateway, admin):

@@ -7,8 +7,15 @@ from collections.abc import Iterable
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "te", "trailers", "transfer-encoding", "upgrade", "host"}
 )
+# The client's address exactly as the gateway's peer, for the services' throttling
+# (identity's login lockout counts failures per account and client). A header of its
+# own rather than X-Forwarded-For: that one keeps the chain the client sent, whose
+# first entry anyone can write, and a service reading "the first entry" would trust it.
+CLIENT_IP = "x-millbook-client-ip"
 # Set by the gateway itself; the client's values (if any) are replaced, not forwarded.
-SET_BY_GATEWAY = frozenset({"x-request-id", "traceparent", "x-forwarded-proto", "x-forwarded-for"})
+SET_BY_GATEWAY = frozenset(
+    {"x-request-id", "traceparent", "x-forwarded-proto", "x-forwarded-for", CLIENT_IP}
+)
 # The client's credentials: the service receives the bearer token the edge verified instead.
 CLIENT_CREDENTIALS = frozenset({"authorization", "x-api-key"})
 # The gateway's server and middlewares write these on the way out.
@@ -63,6 +70,7 @@ def upstream_request_headers(
         "traceparent": traceparent,
         "x-forwarded-for": chain or None,
         "x-forwarded-proto": scheme,
+        CLIENT_IP: client_host,
     }
     return kept + [(k, v) for k, v in added.items() if v]
 

@@ -3,8 +3,10 @@
 A user or an API key spends its own budget, sized by its organization's tier
 (the `tier` claim of its access token); an anonymous request spends its client
 IP's. Sign-in routes (login, signup, password reset) have tight budgets of their
-own per client IP and per account email, so guessing passwords is slow however
-the guesses are spread.
+own per client IP and per (account email, client IP), so guessing passwords is
+slow, yet a stranger spending an account's budget elsewhere cannot keep its owner
+out. Guesses spread over many addresses are identity's to slow (its lockout has a
+ceiling per account).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ SIGN_IN_ROUTES = ("/v1/auth/login", "/v1/auth/signup", "/v1/auth/password-reset"
 
 @dataclass(frozen=True)
 class QuotaRules:
-    """Per-organization hourly budgets (enterprise contracts) and sign-in budgets per minute."""
+    """Per-organization hourly budgets (enterprise contracts) and sign-in budgets per minute
+    (`sign_in_per_email` is per email and client IP together)."""
 
     overrides: Mapping[str, int] = field(default_factory=dict)
     enterprise_per_hour: int = 100_000
@@ -52,7 +55,8 @@ class QuotaRules:
     def sign_in(self, client_ip: str, email: str | None) -> list[Quota]:
         quotas = [Quota(f"sign-in-ip:{client_ip}", Window(self.sign_in_per_ip, MINUTE))]
         if email:
-            quotas.append(Quota(f"sign-in-email:{email}", Window(self.sign_in_per_email, MINUTE)))
+            key = f"sign-in-email:{client_ip}:{email}"
+            quotas.append(Quota(key, Window(self.sign_in_per_email, MINUTE)))
         return quotas
 
 

@@ -108,6 +108,8 @@ class LoginFailure(TenantScoped, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    # The client address it came from: the lockout counts per account and source.
+    source: Mapped[str] = mapped_column(String(64), server_default="unknown")
 
 
 class AnonymousLoginFailure(Base):
@@ -121,6 +123,7 @@ class AnonymousLoginFailure(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     email_digest: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64), server_default="unknown")
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=func.now(), index=True
     )

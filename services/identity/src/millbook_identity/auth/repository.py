@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from millbook_identity.auth.lockout import Failure
 from millbook_identity.models import (
     AnonymousLoginFailure,
     LoginFailure,
@@ -109,15 +110,15 @@ async def live_sessions_of_user(
 
 async def recent_failures(
     session: AsyncSession, user_ids: Sequence[uuid.UUID], since: datetime
-) -> dict[uuid.UUID, list[datetime]]:
-    """Failed logins since `since` per account, whichever tenants the accounts are in."""
-    statement = select(LoginFailure.user_id, LoginFailure.created_at).where(
+) -> dict[uuid.UUID, list[Failure]]:
+    """Failed logins since `since` per account, with their sources, in any tenant."""
+    statement = select(LoginFailure.user_id, LoginFailure.source, LoginFailure.created_at).where(
         LoginFailure.user_id.in_(user_ids), LoginFailure.created_at >= since
     )
-    found: dict[uuid.UUID, list[datetime]] = {user_id: [] for user_id in user_ids}
+    found: dict[uuid.UUID, list[Failure]] = {user_id: [] for user_id in user_ids}
     async with across_tenants(session):
-        for user_id, at in await session.execute(statement):
-            found[user_id].append(at)
+        for user_id, source, at in await session.execute(statement):
+            found[user_id].append((source, at))
     return found
 
 
@@ -126,12 +127,21 @@ def add_failure(session: AsyncSession, failure: LoginFailure) -> None:
 
 
 async def forget_failures(
-    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, before: datetime | None = None
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    source: str | None = None,
+    before: datetime | None = None,
 ) -> None:
-    """Remove an account's failures (all after a success, or those too old to matter)."""
+    """Remove an account's failures: one source's after its success (never another
+    source's, so the owner's login does not clear an attacker's lock), or those too
+    old to matter."""
     statement = delete(LoginFailure).where(
         LoginFailure.tenant_id == tenant_id, LoginFailure.user_id == user_id
     )
+    if source is not None:
+        statement = statement.where(LoginFailure.source == source)
     if before is not None:
         statement = statement.where(LoginFailure.created_at < before)
     await session.execute(statement)
@@ -144,13 +154,13 @@ async def signing_keys_to_retire(session: AsyncSession, keep: str) -> Sequence[S
 
 async def recent_anonymous_failures(
     session: AsyncSession, email_digest: str, since: datetime
-) -> list[datetime]:
-    """Failed logins since `since` for an email that has no account."""
-    statement = select(AnonymousLoginFailure.created_at).where(
+) -> list[Failure]:
+    """Failed logins since `since` for an email that has no account, with their sources."""
+    statement = select(AnonymousLoginFailure.source, AnonymousLoginFailure.created_at).where(
         AnonymousLoginFailure.email_digest == email_digest,
         AnonymousLoginFailure.created_at >= since,
     )
-    return list((await session.scalars(statement)).all())
+    return [(source, at) for source, at in await session.execute(statement)]
 
 
 def add_anonymous_failure(session: AsyncSession, failure: AnonymousLoginFailure) -> None:

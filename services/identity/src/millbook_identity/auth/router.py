@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from millbook_identity.auth import introspection, service
 from millbook_identity.auth.keys import KeyVault
+from millbook_identity.auth.lockout import source_of
 from millbook_identity.auth.schemas import (
     Jwks,
     KeyRotation,
@@ -34,6 +35,9 @@ router = APIRouter(tags=["auth"])
 
 JWKS_MAX_AGE_S = 60
 LOGIN_FAILURE_KEY_PURPOSE = "login failures"
+# The client's address, set by the gateway on every request it forwards (overwriting any
+# the client sent). Read here only as the login throttling key.
+CLIENT_IP_HEADER = "X-Millbook-Client-Ip"
 
 
 def token_policy(settings: Settings, vault: KeyVault) -> service.TokenPolicy:
@@ -74,9 +78,16 @@ async def login(
     sessions: Sessions,
     settings: IdentitySettings,
     vault: SigningVault,
+    request: Request,
     response: Response,
 ) -> DataResponse[TokenPair]:
-    """Exchange an email and password for an access token (15 minutes) and a refresh token."""
+    """Exchange an email and password for an access token (15 minutes) and a refresh token.
+
+    Repeated wrong passwords from one client address lock that address out of the
+    account for a while (429 with `Retry-After`, doubling for each further lock);
+    other addresses can still log in.
+    """
+    peer = request.client.host if request.client else None
     issued = await service.login(
         session,
         email=body.email,
@@ -85,6 +96,7 @@ async def login(
         remember_me=body.remember_me,
         policy=token_policy(settings, vault),
         refusals=refusals(sessions, settings, vault),
+        client=source_of(request.headers.get(CLIENT_IP_HEADER), peer),
     )
     return _pair(issued, response)
 

@@ -31,10 +31,12 @@ from millbook_identity.auth.domain import (
 from millbook_identity.auth.keys import KeyMaterial, KeyVault, generate_key_material
 from millbook_identity.auth.lockout import (
     DEFAULT_POLICY,
+    UNKNOWN_SOURCE,
     LockoutPolicy,
     email_digest,
     locked_until,
     retry_after_seconds,
+    throttled_until,
 )
 from millbook_identity.auth.passwords import password_matches_async, waste_a_verification_async
 from millbook_identity.auth.tokens import (
@@ -61,7 +63,7 @@ from millbook_platform.errors import AuthInvalid, RateLimited
 log = logging.getLogger("millbook.identity.auth")
 
 INVALID_REFRESH = "The refresh token is not valid; log in again."
-LOCKED = "Too many failed logins for this account; try again later."
+LOCKED = "Too many failed logins for this account from your address; try again later."
 # A rotated key keeps verifying for an access token's lifetime plus this margin.
 RETIREMENT_MARGIN = timedelta(minutes=5)
 
@@ -102,26 +104,31 @@ async def login(
     policy: TokenPolicy,
     refusals: Refusals,
     remember_me: bool = False,
+    client: str = UNKNOWN_SOURCE,
 ) -> IssuedTokens:
-    """Open a session for the account the credentials name and issue its tokens."""
+    """Open a session for the account the credentials name and issue its tokens.
+
+    `client` is the caller's address: failures are counted, and locks apply, per
+    account and client, so that failing on purpose elsewhere cannot lock the owner out.
+    """
     normalized = normalize_email(email)
     accounts = _in_organization(
         await repository.users_with_email_in_any_tenant(session, normalized), organization_id
     )
     digest = email_digest(normalized, refusals.email_key)
-    await _refuse_when_locked(session, accounts, digest, policy.lockout)
+    await _refuse_when_locked(session, accounts, digest, client, policy.lockout)
     candidates = await _check_password(accounts, password)
     try:
         chosen = choose_account(candidates, organization_id)
     except AuthInvalid:
-        await _record_failures(refusals, accounts, candidates, digest, policy.lockout)
+        await _record_failures(refusals, accounts, candidates, digest, client, policy.lockout)
         raise
     user = next(u for u in accounts if u.id == chosen.user_id)
     await scope_to_tenant(session, user.tenant_id)
     org = await organizations.get(session, user.tenant_id)
     if org is None or org.status != "active":
         raise AuthInvalid(INVALID_CREDENTIALS)
-    await repository.forget_failures(session, user.tenant_id, user.id)
+    await repository.forget_failures(session, user.tenant_id, user.id, source=client)
     issued = await open_session(session, user, policy, remember_me=remember_me)
     audit.record_own_account(
         session,
@@ -139,9 +146,14 @@ def _in_organization(users: Sequence[User], organization_id: uuid.UUID | None) -
 
 
 async def _refuse_when_locked(
-    session: AsyncSession, accounts: Sequence[User], digest: str, policy: LockoutPolicy
+    session: AsyncSession,
+    accounts: Sequence[User],
+    digest: str,
+    client: str,
+    policy: LockoutPolicy,
 ) -> None:
-    """429 when every account the login could open is locked; no password is checked.
+    """429 when every account the login could open is locked for this client; no
+    password is checked.
 
     An email without an account is locked by its own failures, by the same rule and
     with the same answer, so that a 429 does not reveal whether an account exists.
@@ -150,10 +162,10 @@ async def _refuse_when_locked(
     since = now - policy.lookback
     if accounts:
         failures = await repository.recent_failures(session, [u.id for u in accounts], since)
-        locks = [locked_until(failures[u.id], now, policy) for u in accounts]
+        locks = [throttled_until(failures[u.id], client, now, policy) for u in accounts]
     else:
         anonymous = await repository.recent_anonymous_failures(session, digest, since)
-        locks = [locked_until(anonymous, now, policy)]
+        locks = [throttled_until(anonymous, client, now, policy)]
     if all(until is not None for until in locks):
         soonest = min(until for until in locks if until is not None)
         seconds = retry_after_seconds(soonest, now)
@@ -179,47 +191,55 @@ async def _record_failures(
     accounts: Sequence[User],
     candidates: Sequence[LoginCandidate],
     digest: str,
+    client: str,
     policy: LockoutPolicy,
 ) -> None:
     if not accounts:
         async with unit_of_work(refusals.sessions) as session:
-            await _record_anonymous_failure(session, digest, policy)
+            await _record_anonymous_failure(session, digest, client, policy)
         return
     wrong = {c.user_id for c in candidates if not c.password_matches}
     for user in (u for u in accounts if u.id in wrong):
         async with unit_of_work(refusals.sessions, user.tenant_id) as session:
-            await _record_failure(session, user, policy)
+            await _record_failure(session, user, client, policy)
 
 
 async def _record_anonymous_failure(
-    session: AsyncSession, digest: str, policy: LockoutPolicy
+    session: AsyncSession, digest: str, client: str, policy: LockoutPolicy
 ) -> None:
     now = utcnow()
     await repository.forget_anonymous_failures_before(session, now - policy.lookback)
-    failure = AnonymousLoginFailure(id=uuid.uuid4(), email_digest=digest, created_at=now)
+    failure = AnonymousLoginFailure(
+        id=uuid.uuid4(), email_digest=digest, source=client, created_at=now
+    )
     repository.add_anonymous_failure(session, failure)
 
 
-async def _record_failure(session: AsyncSession, user: User, policy: LockoutPolicy) -> None:
+async def _record_failure(
+    session: AsyncSession, user: User, client: str, policy: LockoutPolicy
+) -> None:
     now = utcnow()
     await repository.forget_failures(session, user.tenant_id, user.id, before=now - policy.lookback)
-    repository.add_failure(
-        session,
-        LoginFailure(id=uuid.uuid4(), tenant_id=user.tenant_id, user_id=user.id, created_at=now),
+    failure = LoginFailure(
+        id=uuid.uuid4(), tenant_id=user.tenant_id, user_id=user.id, source=client, created_at=now
     )
+    repository.add_failure(session, failure)
     await session.flush()
-    audit.record_own_account(session, user.id, user.tenant_id, audit_actions.LOGIN_FAILED)
+    seen_from = {"client_ip": client}
+    audit.record_own_account(
+        session, user.id, user.tenant_id, audit_actions.LOGIN_FAILED, seen_from
+    )
     failures = (await repository.recent_failures(session, [user.id], now - policy.lookback))[
         user.id
     ]
-    until = locked_until(failures, now, policy)
+    until = locked_until([at for source, at in failures if source == client], now, policy)
     if until is not None:
         audit.record_own_account(
             session,
             user.id,
             user.tenant_id,
             audit_actions.ACCOUNT_LOCKED,
-            {"locked_until": until.isoformat()},
+            {"locked_until": until.isoformat(), **seen_from},
         )
 
 
