@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_identity.auth.tokens import USER_KIND
+from millbook_identity.config import Settings
 from millbook_identity.deps import IdentitySettings
 from millbook_identity.models import User as UserRow
 from millbook_identity.users import email_change, service
@@ -77,19 +78,8 @@ async def replace_me(
 
     A new email is not set at once: 202, a confirmation link goes to the new address and a
     notice to the old one."""
-    user = await _me(session, principal)
     changes = body.model_dump(exclude_none=True)
-    pending = await service.update_me(
-        session,
-        user,
-        changes,
-        source=settings.source,
-        inbox_key=settings.inbox_public_key,
-        session_id=principal.session_id,
-    )
-    if pending is not None:
-        response.status_code = 202
-    return await _me_answer(session, user)
+    return await _change_me(changes, principal, session, settings, response)
 
 
 @router.patch("/me", response_model=DataResponse[Me], responses=_EMAIL_PENDING)
@@ -104,8 +94,19 @@ async def update_me(
 
     A new email or password needs `current_password`. A new email is not set at once: 202,
     a confirmation link goes to the new address and a notice to the old one."""
-    user = await _me(session, principal)
     changes = body.model_dump(exclude_unset=True)
+    return await _change_me(changes, principal, session, settings, response)
+
+
+async def _change_me(
+    changes: dict[str, Any],
+    principal: Principal,
+    session: AsyncSession,
+    settings: Settings,
+    response: Response,
+) -> DataResponse[Me]:
+    """PUT and PATCH alike: a new email waits for its link and answers 202."""
+    user = await _me(session, principal)
     pending = await service.update_me(
         session,
         user,
