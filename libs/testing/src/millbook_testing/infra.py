@@ -6,18 +6,22 @@ they started; a developer's running test stack is reused as it is.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import psycopg
 import pytest
+from aiokafka import AIOKafkaConsumer
 from psycopg import sql
 from sqlalchemy import create_engine, text
 
+from millbook_contracts.topics import IDENTITY_USER
 from millbook_platform.db import Base
 from millbook_platform.tables import OUTBOX_NOTIFY_SQL
 from millbook_stack import api
@@ -84,12 +88,50 @@ def migrate(service: str, database_url: str) -> None:
         raise RuntimeError(f"migrations of {service} failed:\n{result.stderr[-3000:]}")
 
 
+WARMUP_GROUP = "millbook-test-warmup"
+WARMUP_S = 120.0
+
+
+def warm_group_coordinator(bootstrap: str) -> None:
+    """A fresh broker creates its offsets topic and a group coordinator when the first group
+    asks; a consumer test that meets that birth can stall for minutes. One throwaway group
+    joins here first, bounded, in its own thread and loop; it never fails the session."""
+
+    async def join_once() -> None:
+        consumer = AIOKafkaConsumer(
+            IDENTITY_USER.name,
+            bootstrap_servers=bootstrap,
+            group_id=WARMUP_GROUP,
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            deadline = asyncio.get_running_loop().time() + WARMUP_S
+            while not consumer.assignment():
+                if asyncio.get_running_loop().time() > deadline:
+                    return
+                await consumer.getmany(timeout_ms=500)
+        finally:
+            await asyncio.wait_for(consumer.stop(), 15)
+
+    def run() -> None:
+        try:
+            asyncio.run(asyncio.wait_for(join_once(), WARMUP_S + 20))
+        except Exception as exc:
+            print(f"warning: Kafka's group coordinator did not warm up: {exc!r}", file=sys.stderr)
+
+    worker = threading.Thread(target=run, name="kafka-warmup", daemon=True)
+    worker.start()
+    worker.join(WARMUP_S + 40)
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
     profile = test_profile()
     started = api.ensure_infra(profile)
     api.ensure_topics(profile)  # a kept stack learns topics added since it started
     infra = Infra(profile=profile, kafka_bootstrap=api.kafka_bootstrap(profile))
+    warm_group_coordinator(infra.kafka_bootstrap)
     try:
         yield infra
     finally:
