@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from pathlib import Path
 
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
@@ -40,6 +41,20 @@ def checked_key(text: str | None, *, setting: str) -> str:
     """`text` stripped, once it is known to be a 32-byte base64 key; SealingKeyError if not."""
     _decode_key(text, setting)
     return (text or "").strip()
+
+
+def configured_key(value: str | None, file: Path | None, *, setting: str, missing: str) -> str:
+    """A key given by the setting `setting` or by the file its `_FILE` twin names, checked;
+    SealingKeyError saying `missing` when neither gives one, or naming an unreadable file."""
+    text = value
+    if text is None and file is not None:
+        try:
+            text = file.read_text()
+        except OSError as exc:
+            raise SealingKeyError(f"{setting}_FILE {file} cannot be read: {exc.strerror}.") from exc
+    if text is None or not text.strip():
+        raise SealingKeyError(missing)
+    return checked_key(text, setting=setting)
 
 
 def generate_key_pair() -> SealingKeyPair:

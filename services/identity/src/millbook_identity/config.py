@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from millbook_identity.auth.keys import KeyVault, SigningKeyUnavailable
-from millbook_platform.sealing import SealingKeyError, checked_key
+from millbook_platform.sealing import configured_key
 from millbook_platform.settings import PlatformSettings
 
 MISSING_PASSPHRASE = (
@@ -65,15 +65,9 @@ class Settings(PlatformSettings):
 
     def inbox_public_key(self) -> str:
         """The inbox's public sealing key, checked; SealingKeyError when missing or malformed."""
-        text = self.inbox_seal_public_key
-        if text is None and self.inbox_seal_public_key_file is not None:
-            try:
-                text = self.inbox_seal_public_key_file.read_text()
-            except OSError as exc:
-                raise SealingKeyError(
-                    f"MILLBOOK_INBOX_SEAL_PUBLIC_KEY_FILE {self.inbox_seal_public_key_file}"
-                    f" cannot be read: {exc.strerror}."
-                ) from exc
-        if text is None or not text.strip():
-            raise SealingKeyError(MISSING_INBOX_KEY)
-        return checked_key(text, setting="MILLBOOK_INBOX_SEAL_PUBLIC_KEY")
+        return configured_key(
+            self.inbox_seal_public_key,
+            self.inbox_seal_public_key_file,
+            setting="MILLBOOK_INBOX_SEAL_PUBLIC_KEY",
+            missing=MISSING_INBOX_KEY,
+        )

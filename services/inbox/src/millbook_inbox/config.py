@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from millbook_platform.sealing import SealingKeyError, checked_key
+from millbook_platform.sealing import configured_key
 from millbook_platform.settings import PlatformSettings
 
 MISSING_SEAL_KEY = (
@@ -24,17 +24,10 @@ class Settings(PlatformSettings):
 
     def seal_private_key(self) -> str:
         """The private sealing key, checked; SealingKeyError when missing or malformed."""
-        text = None
-        if self.inbox_seal_private_key is not None:
-            text = self.inbox_seal_private_key.get_secret_value()
-        elif self.inbox_seal_private_key_file is not None:
-            try:
-                text = self.inbox_seal_private_key_file.read_text()
-            except OSError as exc:
-                raise SealingKeyError(
-                    f"MILLBOOK_INBOX_SEAL_PRIVATE_KEY_FILE {self.inbox_seal_private_key_file}"
-                    f" cannot be read: {exc.strerror}."
-                ) from exc
-        if text is None or not text.strip():
-            raise SealingKeyError(MISSING_SEAL_KEY)
-        return checked_key(text, setting="MILLBOOK_INBOX_SEAL_PRIVATE_KEY")
+        secret = self.inbox_seal_private_key
+        return configured_key(
+            secret.get_secret_value() if secret is not None else None,
+            self.inbox_seal_private_key_file,
+            setting="MILLBOOK_INBOX_SEAL_PRIVATE_KEY",
+            missing=MISSING_SEAL_KEY,
+        )
