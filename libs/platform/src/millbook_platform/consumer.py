@@ -131,22 +131,30 @@ class EventConsumer:
 
     async def _run_once(self) -> None:
         client_id = f"{self.group_id}-consumer"
-        consumer = (
-            manual_commit_consumer(
-                self._bootstrap, group_id=self.group_id, topics=self._topics, client_id=client_id
-            )
-            if self._replay_since_s is None
-            else assigned_consumer(self._bootstrap, client_id=client_id)
+
+        def make_consumer() -> AIOKafkaConsumer:
+            if self._replay_since_s is None:
+                return manual_commit_consumer(
+                    self._bootstrap,
+                    group_id=self.group_id,
+                    topics=self._topics,
+                    client_id=client_id,
+                )
+            return assigned_consumer(self._bootstrap, client_id=client_id)
+
+        dlq = await start_with_retry(
+            lambda: reliable_producer(self._bootstrap, client_id=f"{self.group_id}-dlq"),
+            f"{self.group_id} dead-letter producer",
         )
-        dlq = reliable_producer(self._bootstrap, client_id=f"{self.group_id}-dlq")
-        await start_with_retry(dlq, f"{self.group_id} dead-letter producer")
-        await start_with_retry(consumer, f"{self.group_id} consumer")
         try:
-            if self._replay_since_s is not None:
-                await self._assign_since(consumer, self._replay_since_s)
-            await self._consume(consumer, dlq)
+            consumer = await start_with_retry(make_consumer, f"{self.group_id} consumer")
+            try:
+                if self._replay_since_s is not None:
+                    await self._assign_since(consumer, self._replay_since_s)
+                await self._consume(consumer, dlq)
+            finally:
+                await stop_quietly(consumer)
         finally:
-            await stop_quietly(consumer)
             await stop_quietly(dlq)
 
     async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 log = logging.getLogger("millbook.kafka")
+
+C = TypeVar("C", AIOKafkaProducer, AIOKafkaConsumer)
 
 # aiokafka's send_and_wait() and stop() can hang while the broker is down (#1101).
 STOP_TIMEOUT_S = 10.0
@@ -60,14 +64,25 @@ def assigned_consumer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaCons
     )
 
 
-async def start_with_retry(client: AIOKafkaProducer | AIOKafkaConsumer, what: str) -> None:
-    """Start a client, waiting out a broker that is not up yet."""
+async def start_with_retry(make: Callable[[], C], what: str) -> C:
+    """A started client, waiting out a broker that is not up yet.
+
+    Each attempt builds a new client and stops the one that failed or was cancelled:
+    aiokafka cannot start a client twice, and a group consumer's start (which waits
+    for its first assignment) leaves heartbeat and coordination tasks behind unless
+    it is stopped.
+    """
     delay = 0.2
     while True:
+        client = make()
         try:
             await client.start()
-            return
+            return client
+        except asyncio.CancelledError:
+            await stop_quietly(client)
+            raise
         except Exception as exc:  # the broker may be down; try again with backoff
+            await stop_quietly(client)
             log.warning("%s cannot reach Kafka yet (%s); retrying in %.1fs", what, exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

@@ -285,9 +285,10 @@ class OutboxRelay:
     async def _started_producer(self) -> AIOKafkaProducer:
         # Kept across leaderships: a reconnect to PostgreSQL need not reconnect to Kafka.
         if self._producer is None:
-            producer = reliable_producer(self._bootstrap, client_id=f"{self._service}-relay")
-            await start_with_retry(producer, f"{self._service} outbox relay")
-            self._producer = producer
+            self._producer = await start_with_retry(
+                lambda: reliable_producer(self._bootstrap, client_id=f"{self._service}-relay"),
+                f"{self._service} outbox relay",
+            )
         self._kafka_ok = True
         return self._producer
 

@@ -70,6 +70,8 @@ async def running(consumer: EventConsumer):
         yield consumer
     finally:
         task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=30)
+        assert done, "the consumer did not stop within 30 s of being cancelled"
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
