@@ -45,7 +45,7 @@ clients/typescript/node_modules/.package-lock.json: clients/typescript/package-l
 	@cd clients/typescript && npm ci --no-audit --no-fund --silent
 
 test: sync lint clients/typescript/node_modules/.package-lock.json ## The whole suite against real PostgreSQL and Kafka (started if not running)
-	@$(RUN) pytest
+	@$(RUN) python -m millbook_testing.suite
 
 test-fast: sync ## Unit tests only, no PostgreSQL or Kafka
 	@$(RUN) pytest -m "not e2e and not slow" contracts libs/platform/tests/unit deploy/tests/test_units.py services/*/tests/unit gateway/tests

@@ -17,6 +17,7 @@ import pytest
 
 from millbook_stack import api
 from millbook_stack.profiles import Profile, find_repo_root
+from millbook_testing.infra import stack_lock
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class Admin:
 
 @pytest.fixture(scope="session")
 def stack(infra) -> Stack:
-    api.start_services(infra.profile)
+    with stack_lock(infra.profile):
+        api.start_services(infra.profile)
     return Stack(profile=infra.profile, gateway=api.service_url(infra.profile, "gateway"))
 
 

@@ -7,6 +7,8 @@ they started; a developer's running test stack is reused as it is.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import os
 import subprocess
 import sys
@@ -24,7 +26,7 @@ from sqlalchemy import create_engine, text
 from millbook_contracts.topics import IDENTITY_USER
 from millbook_platform.db import Base
 from millbook_platform.tables import OUTBOX_NOTIFY_SQL
-from millbook_stack import api
+from millbook_stack import api, control
 from millbook_stack.profiles import Profile, find_repo_root, test_profile
 
 
@@ -125,16 +127,58 @@ def warm_group_coordinator(bootstrap: str) -> None:
     worker.join(WARMUP_S + 40)
 
 
+def is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def is_xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not is_xdist_worker(config)
+
+
+@contextlib.contextmanager
+def stack_lock(profile: Profile) -> Iterator[None]:
+    """Parallel workers of one run share one stack: whoever comes first starts it while the
+    others wait here, then find it running."""
+    path = find_repo_root() / ".millbook" / f"{profile.state_dir.name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def keep_infra() -> bool:
+    return bool(os.environ.get("MILLBOOK_KEEP_TEST_INFRA"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Under pytest-xdist the workers start the stack on demand and the controller, which
+    # outlives them, stops it at the end if it was not running before the run.
+    if is_xdist_controller(config):
+        config.stash[_RUNNING_BEFORE] = control.is_running(test_profile())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _RUNNING_BEFORE in config.stash and not config.stash[_RUNNING_BEFORE] and not keep_infra():
+        api.stop_infra(test_profile())
+
+
+_RUNNING_BEFORE = pytest.StashKey[bool]()
+
+
 @pytest.fixture(scope="session")
-def infra() -> Iterator[Infra]:
+def infra(request: pytest.FixtureRequest) -> Iterator[Infra]:
     profile = test_profile()
-    started = api.ensure_infra(profile)
-    api.ensure_topics(profile)  # a kept stack learns topics added since it started
-    infra = Infra(profile=profile, kafka_bootstrap=api.kafka_bootstrap(profile))
-    warm_group_coordinator(infra.kafka_bootstrap)
+    with stack_lock(profile):
+        started = api.ensure_infra(profile)
+        api.ensure_topics(profile)  # a kept stack learns topics added since it started
+        infra = Infra(profile=profile, kafka_bootstrap=api.kafka_bootstrap(profile))
+        warm_group_coordinator(infra.kafka_bootstrap)
     try:
         yield infra
     finally:
         infra.drop_scratch_databases()
-        if started and not os.environ.get("MILLBOOK_KEEP_TEST_INFRA"):
+        if started and not keep_infra() and not is_xdist_worker(request.config):
             api.stop_infra(profile)
