@@ -18,8 +18,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import APIRouter
 
 from millbook_contracts.events import (
     ApiKeyRevoked,
@@ -28,13 +30,18 @@ from millbook_contracts.events import (
     SessionRevoked,
     UserPermissionsChanged,
 )
-from millbook_platform.auth import Principal
+from millbook_platform.app import ServiceSpec, create_app
+from millbook_platform.auth import JwksVerifier, Principal
+from millbook_platform.deps import CurrentPrincipal
 from millbook_platform.errors import AppError, AuthExpired, AuthInvalid, UpstreamUnavailable
 from millbook_platform.revocation_feed import revocation_feed
 from millbook_platform.revocations import Revocations
+from millbook_platform.settings import PlatformSettings
 from millbook_stack.status import read_status
+from millbook_testing.apps import in_process
 from millbook_testing.infra import Infra
 from millbook_testing.kafka import publish_event
+from millbook_testing.tokens import TestKey
 from millbook_testing.waiting import eventually
 
 WITHIN_S = 1.0
@@ -305,3 +312,52 @@ async def test_a_process_that_loses_kafka_keeps_what_it_knew_and_says_it_is_stal
         await eventually(
             lambda: state_of(known), lambda s: s == "current", within_s=30, what="current"
         )
+
+
+router = APIRouter()
+
+
+@router.get("/whoami")
+async def whoami(principal: CurrentPrincipal) -> dict[str, str]:
+    return {"actor": principal.actor}
+
+
+async def test_a_service_built_by_the_app_factory_refuses_a_revoked_session_itself(
+    infra, platform_db
+) -> None:
+    settings = PlatformSettings(
+        service_name=f"svc{uuid.uuid4().hex[:6]}",
+        database_url=platform_db.url,
+        kafka_bootstrap_servers=infra.kafka_bootstrap,
+        run_background=True,
+    )
+    app = create_app(settings, ServiceSpec(title="t", description="t", routers=[router]))
+    signer, ended = TestKey(), uuid.uuid4()
+    headers = {"Authorization": f"Bearer {signer.token(sid=str(ended))}"}
+    async with in_process(app, verifier=JwksVerifier(signer.fetch)) as service:
+        loading = await service.get("/whoami", headers=headers)
+        await loaded(app.state.revocations)
+        accepted = await service.get("/whoami", headers=headers)
+
+        since = await publish(infra, session_revoked(ended))
+        refusal = await eventually(
+            lambda: service.get("/whoami", headers=headers),
+            lambda r: r.status_code != 200,
+            within_s=WITHIN_S,
+            what="the service refuses the ended session",
+        )
+        after = FIGURES["service app: session revoked"] = time.time() - since
+        ready = await service.get("/health/ready")
+
+    assert loading.status_code == 503, loading.text
+    assert loading.json()["error"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert loading.headers["retry-after"] == "1"
+    assert accepted.status_code == 200, accepted.text
+    assert_refused(refusal, 401, "AUTH_INVALID")
+    assert after <= WITHIN_S
+    assert ready.json()["revocations"] == "current"
+
+
+def assert_refused(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
