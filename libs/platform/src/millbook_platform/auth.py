@@ -225,6 +225,21 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+async def checked_principal(app_state: Any, token: str) -> Principal:
+    """The token's principal: signature verified, and refused if identity stopped it early.
+
+    Refused exactly as the gateway refuses it, for a caller that reaches the service
+    directly; `app_state` holds the `verifier` and (when built by the app factory) the
+    `revocations`.
+    """
+    verifier: JwksVerifier = app_state.verifier
+    principal = await verifier.verify(token)
+    revocations: RevocationCheck | None = getattr(app_state, "revocations", None)
+    if revocations is not None:
+        revocations.check(principal)
+    return principal
+
+
 async def authenticate(request: Request) -> Principal:
     """The caller's principal; 401 when there is no valid credential."""
     cached = getattr(request.state, "principal", None)
@@ -233,12 +248,7 @@ async def authenticate(request: Request) -> Principal:
     token = bearer_token(request)
     if token is None:
         raise AuthRequired("Authentication is required: send 'Authorization: Bearer <token>'.")
-    verifier: JwksVerifier = request.app.state.verifier
-    principal = await verifier.verify(token)
-    # Refused exactly as the gateway refuses it, for a caller that reaches the service directly.
-    revocations: RevocationCheck | None = getattr(request.app.state, "revocations", None)
-    if revocations is not None:
-        revocations.check(principal)
+    principal = await checked_principal(request.app.state, token)
     request.state.principal = principal
     actor_var.set(principal.actor)
     return principal

@@ -322,7 +322,12 @@ async def whoami(principal: CurrentPrincipal) -> dict[str, str]:
     return {"actor": principal.actor}
 
 
-async def test_a_service_built_by_the_app_factory_refuses_a_revoked_session_itself(
+@router.post("/notes", status_code=201)
+async def add_note(principal: CurrentPrincipal) -> dict[str, dict[str, str]]:
+    return {"data": {"id": str(uuid.uuid4())}}
+
+
+async def test_a_service_built_by_the_app_factory_refuses_a_revoked_session_even_a_replay(
     infra, platform_db
 ) -> None:
     settings = PlatformSettings(
@@ -338,6 +343,8 @@ async def test_a_service_built_by_the_app_factory_refuses_a_revoked_session_itse
         loading = await service.get("/whoami", headers=headers)
         await loaded(app.state.revocations)
         accepted = await service.get("/whoami", headers=headers)
+        retried = {**headers, "Idempotency-Key": "note-1"}
+        noted = await service.post("/notes", json={}, headers=retried)
 
         since = await publish(infra, session_revoked(ended))
         refusal = await eventually(
@@ -348,6 +355,7 @@ async def test_a_service_built_by_the_app_factory_refuses_a_revoked_session_itse
         )
         after = FIGURES["service app: session revoked"] = time.time() - since
         ready = await service.get("/health/ready")
+        replay = await service.post("/notes", json={}, headers=retried)
 
     assert loading.status_code == 503, loading.text
     assert loading.json()["error"]["code"] == "UPSTREAM_UNAVAILABLE"
@@ -355,6 +363,8 @@ async def test_a_service_built_by_the_app_factory_refuses_a_revoked_session_itse
     assert accepted.status_code == 200, accepted.text
     assert_refused(refusal, 401, "AUTH_INVALID")
     assert after <= WITHIN_S
+    assert noted.status_code == 201, noted.text
+    assert_refused(replay, 401, "AUTH_INVALID")  # a stored answer is no way around it
     assert ready.json()["revocations"] == "current"
 
 
