@@ -1,9 +1,8 @@
-"""The API-key cache and the revoked-session set, with clocks the tests move by hand."""
+"""The API-key cache, with clocks the tests move by hand."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 from millbook_gateway.api_keys import (
     ApiKeyCache,
@@ -11,12 +10,6 @@ from millbook_gateway.api_keys import (
     cache_key,
     cache_lifetime,
     is_well_formed,
-)
-from millbook_gateway.revocations import (
-    ENDED_SESSION,
-    RevokedSessions,
-    ScopeVersions,
-    ended_session_message,
 )
 from millbook_platform.auth import Principal
 
@@ -108,42 +101,6 @@ def test_only_live_and_test_keys_are_well_formed() -> None:
     assert not is_well_formed("sk_live_" + "a" * 300)
 
 
-def test_a_revoked_session_is_refused_until_its_tokens_would_have_expired() -> None:
-    clock = Clock()
-    revoked = RevokedSessions(keep_s=900, clock=clock)
-    session, other = uuid.uuid4(), uuid.uuid4()
-    revoked.add(session, datetime.fromtimestamp(clock.now, UTC))
-
-    assert session in revoked
-    assert other not in revoked
-    clock.now += 899
-    assert session in revoked
-    clock.now += 1
-    assert session not in revoked
-
-
-def test_a_revocation_older_than_any_live_token_is_not_kept() -> None:
-    clock = Clock()
-    revoked = RevokedSessions(keep_s=900, clock=clock)
-    long_ago = datetime.fromtimestamp(clock.now, UTC) - timedelta(minutes=16)
-
-    revoked.add(uuid.uuid4(), long_ago)
-
-    assert len(revoked) == 0
-
-
-def test_expired_revocations_are_swept() -> None:
-    clock = Clock()
-    revoked = RevokedSessions(keep_s=900, clock=clock)
-    for _ in range(3):
-        revoked.add(uuid.uuid4(), datetime.fromtimestamp(clock.now, UTC))
-
-    clock.now += 901
-    revoked.add(uuid.uuid4(), datetime.fromtimestamp(clock.now, UTC))
-
-    assert len(revoked) == 1
-
-
 def test_a_cached_key_stops_at_its_usable_until_on_the_wall_clock() -> None:
     clock = Clock()
     cache = ApiKeyCache(clock, wall_clock=clock)
@@ -172,61 +129,3 @@ def test_a_key_without_usable_until_is_kept_for_the_cache_lifetime() -> None:
 
     clock.now += 59.9
     assert cache.get("a") is not None
-
-
-def test_a_revoked_session_remembers_why_it_ended() -> None:
-    clock = Clock()
-    revoked = RevokedSessions(keep_s=900, clock=clock)
-    session = uuid.uuid4()
-    revoked.add(session, datetime.fromtimestamp(clock.now, UTC), "password_changed")
-
-    assert revoked.reason(session) == "password_changed"
-    assert revoked.reason(uuid.uuid4()) is None
-    clock.now += 900
-    assert revoked.reason(session) is None
-
-
-def test_each_ended_session_tells_the_client_what_to_do() -> None:
-    assert "log in again" in ended_session_message("logout")
-    assert "password was changed" in ended_session_message("password_changed")
-    assert "password was reset" in ended_session_message("password_reset")
-    assert "deactivated" in ended_session_message("user_deactivated")
-    assert ended_session_message("something_new") == ENDED_SESSION
-    assert ended_session_message(None) == ENDED_SESSION
-
-
-def test_a_token_issued_before_the_users_last_scope_change_is_outdated() -> None:
-    clock = Clock()
-    versions = ScopeVersions(keep_s=900, clock=clock)
-    user, other = uuid.uuid4(), uuid.uuid4()
-    versions.add(user, 3, datetime.fromtimestamp(clock.now, UTC))
-
-    assert versions.outdated(user, 2)
-    assert versions.outdated(user, 0)  # a token from before scope versions existed
-    assert not versions.outdated(user, 3)  # issued after the change, even in the same second
-    assert not versions.outdated(user, 4)
-    assert not versions.outdated(other, 0)
-
-
-def test_a_late_or_replayed_scope_change_never_lowers_the_version() -> None:
-    clock = Clock()
-    versions = ScopeVersions(keep_s=900, clock=clock)
-    user = uuid.uuid4()
-    now = datetime.fromtimestamp(clock.now, UTC)
-    versions.add(user, 5, now)
-    versions.add(user, 4, now)
-
-    assert versions.outdated(user, 4)
-
-
-def test_a_scope_change_older_than_any_live_token_is_forgotten() -> None:
-    clock = Clock()
-    versions = ScopeVersions(keep_s=900, clock=clock)
-    user, old = uuid.uuid4(), uuid.uuid4()
-    versions.add(user, 2, datetime.fromtimestamp(clock.now, UTC))
-    versions.add(old, 2, datetime.fromtimestamp(clock.now, UTC) - timedelta(minutes=16))
-
-    assert not versions.outdated(old, 1)
-    assert len(versions) == 1
-    clock.now += 900
-    assert not versions.outdated(user, 1)  # every token issued before has expired

@@ -88,7 +88,10 @@ class ApiKeyRotated(Event):
 
     None there means the previous secret stopped at once (a rotation without grace). The
     gateway drops the key's cached resolutions on this event, so the old secret is asked
-    about again and refused once its grace is over.
+    about again and refused once its grace is over. `prefix` is the new secret's display
+    prefix (as the key's list shows it), which a key's access tokens carry in their
+    `key_prefix` claim: every process refuses the tokens of the key's other secrets from
+    `previous_secret_expires_at` on. Absent in events from before it was added.
     """
 
     event_type: ClassVar[str] = "identity.api_key.rotated"
@@ -97,6 +100,7 @@ class ApiKeyRotated(Event):
     organization_id: uuid.UUID
     rotated_at: datetime
     previous_secret_expires_at: datetime | None = None
+    prefix: str | None = None
 
     def subject(self) -> str:
         return str(self.key_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import aiohttp
 from fastapi import APIRouter, Request
@@ -11,11 +10,9 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from millbook_gateway.proxy import Upstreams
-from millbook_platform.consumer import EventConsumer
+from millbook_platform.revocations import Revocations
 
 READY_TIMEOUT_S = 2.0
-# The consumer polls twice a second; this long without a poll means it is stuck.
-CONSUMER_STALL_S = 15.0
 
 
 async def upstream_state(upstreams: Upstreams, service: str) -> str:
@@ -33,13 +30,6 @@ async def readiness(upstreams: Upstreams) -> dict[str, str]:
     return dict(zip(names, states, strict=True))
 
 
-def revocations_state(consumer: EventConsumer | None, now: float) -> str:
-    """`consuming`, `stalled` (no poll lately: revocations would not arrive) or `off`."""
-    if consumer is None:
-        return "off"
-    return "consuming" if now - consumer.last_poll_at < CONSUMER_STALL_S else "stalled"
-
-
 def health_router(service_name: str) -> APIRouter:
     router = APIRouter(tags=["health"], include_in_schema=False)
 
@@ -55,14 +45,14 @@ def health_router(service_name: str) -> APIRouter:
 
     @router.get("/health/ready")
     async def ready(request: Request) -> JSONResponse:
-        """Ready when every service behind it is, and revocations are arriving."""
+        """Ready when every service behind it is, and its revocations are loaded and current."""
         states = await readiness(request.app.state.upstreams)
-        revocations = revocations_state(request.app.state.revocations, time.time())
-        healthy = revocations != "stalled" and all(s == "ready" for s in states.values())
+        revocations: Revocations = request.app.state.revocations
+        healthy = revocations.ready() and all(s == "ready" for s in states.values())
         body = {
             "status": "ready" if healthy else "not_ready",
             "upstreams": states,
-            "revocations": revocations,
+            "revocations": revocations.state(),
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 

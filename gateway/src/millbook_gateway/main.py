@@ -25,12 +25,13 @@ from millbook_gateway.proxy import ConnectorFactory, Upstreams, keepalive_connec
 from millbook_gateway.quotas import QuotaRules
 from millbook_gateway.ratelimit import Counters, MemoryCounters
 from millbook_gateway.ratelimit_redis import RedisCounters
-from millbook_gateway.revocations import RevokedSessions, ScopeVersions, revocation_consumer
 from millbook_gateway.slashes import TrailingSlashMiddleware
 from millbook_platform.app import RequestContextMiddleware
 from millbook_platform.auth import JwksVerifier
 from millbook_platform.errors import UnhandledErrorMiddleware, install_error_handlers
 from millbook_platform.logs import configure_logging
+from millbook_platform.revocation_feed import revocation_feed
+from millbook_platform.revocations import Revocations
 from millbook_platform.tracing import configure_tracing
 
 IDENTITY_TIMEOUT_S = 5.0
@@ -63,16 +64,14 @@ def _lifespan(
         app.state.verifier = verifier or JwksVerifier.from_url(settings.identity_url, identity)
         app.state.openapi = MergedOpenApi(upstreams, settings.openapi_cache_s)
         api_keys = ApiKeyCache()
-        revoked = RevokedSessions(keep_s=settings.max_access_token_lifetime_s)
-        scope_versions = ScopeVersions(keep_s=settings.max_access_token_lifetime_s)
+        revocations = Revocations(keep_s=settings.max_access_token_lifetime_s)
         counters = counters_for(settings)
         app.state.edge = Edge(
             upstreams=upstreams,
             authenticator=Authenticator(
                 app.state.verifier,
                 ApiKeyResolver(identity, app.state.verifier, api_keys),
-                revoked,
-                scope_versions,
+                revocations,
             ),
             counters=counters,
             rules=QuotaRules(
@@ -83,17 +82,17 @@ def _lifespan(
             ),
             limits=RequestLimits.from_settings(settings),
         )
-        app.state.revocations = None
+        app.state.revocations = revocations
         task = None
         if settings.run_background:
-            app.state.revocations = revocation_consumer(
+            # A revoked or rotated key's cached resolutions go: its secret is asked about again.
+            feed = revocation_feed(
+                revocations,
                 service_name=settings.service_name,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
-                sessions=revoked,
-                scope_versions=scope_versions,
-                api_keys=api_keys,
+                on_key_changed=api_keys.drop,
             )
-            task = asyncio.create_task(app.state.revocations.run(), name="revocations")
+            task = asyncio.create_task(feed.run(), name="revocations")
         try:
             yield
         finally:

@@ -40,6 +40,8 @@ from millbook_platform.logs import configure_logging
 from millbook_platform.openapi import with_documented_errors
 from millbook_platform.outbox import OutboxRelay
 from millbook_platform.requestctx import accepted_request_id, request_id_var, tenant_id_var
+from millbook_platform.revocation_feed import revocation_feed
+from millbook_platform.revocations import Revocations
 from millbook_platform.settings import PlatformSettings
 from millbook_platform.tracing import configure_tracing, continued_span
 
@@ -107,6 +109,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     relay: OutboxRelay | None
     consumers: list[EventConsumer]
+    revocations: Revocations
     jobs: list[PeriodicJob] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -120,6 +123,7 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
         runtime = _build_runtime(settings, spec)
         app.state.runtime = runtime
         app.state.sessions = runtime.sessions
+        app.state.revocations = runtime.revocations
         jwks_client = httpx.AsyncClient(timeout=5.0)
         app.state.verifier = (
             JwksVerifier(spec.jwks(runtime.sessions))
@@ -222,8 +226,18 @@ def _build_runtime(settings: PlatformSettings, spec: ServiceSpec) -> Runtime:
         else None
     )
     consumers = [factory(sessions) for factory in spec.consumers]
+    revocations = Revocations(keep_s=settings.max_access_token_lifetime_s)
+    if settings.run_background:
+        # Every service refuses what the gateway refuses, for callers that reach it directly.
+        consumers.append(
+            revocation_feed(
+                revocations,
+                service_name=settings.service_name,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+            )
+        )
     jobs = [*spec.jobs, PeriodicJob("idempotency-purge", IDEMPOTENCY_PURGE_EVERY_S, purge_expired)]
-    return Runtime(settings, engine, sessions, relay, consumers, jobs=jobs)
+    return Runtime(settings, engine, sessions, relay, consumers, revocations, jobs=jobs)
 
 
 def _start_background(runtime: Runtime) -> None:
@@ -283,8 +297,12 @@ def _health_router(settings: PlatformSettings) -> APIRouter:
     async def ready(request: Request) -> JSONResponse:
         runtime: Runtime = request.app.state.runtime
         checks = {"database": await _database_ok(runtime.engine), "kafka": _kafka_ok(runtime)}
-        healthy = all(checks.values())
-        body = {"status": "ready" if healthy else "not_ready", "checks": checks}
+        healthy = all(checks.values()) and runtime.revocations.ready()
+        body = {
+            "status": "ready" if healthy else "not_ready",
+            "checks": checks,
+            "revocations": runtime.revocations.state(),
+        }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     @router.get("/metrics")

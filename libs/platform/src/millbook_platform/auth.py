@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import jwt
@@ -36,6 +36,16 @@ ADMIN_SCOPE = "admin"
 PLATFORM_SCOPE_PREFIX = "platform:"
 KEYS_RETRY_AFTER_S = 3  # identity down: the keys are asked for again after 5 s at most
 
+# Who a token speaks for (its `kind` claim).
+USER_KIND = "user"
+API_KEY_KIND = "api_key"
+# A user's token: the user's scope version when it was issued; a later permission
+# change raises the version, and older tokens must be refreshed.
+SCOPE_VERSION_CLAIM = "scope_version"
+# An API key's token: the display prefix of the secret it was resolved from, so that a
+# rotation can stop the tokens of the previous secret.
+KEY_PREFIX_CLAIM = "key_prefix"
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -44,7 +54,7 @@ class Principal:
     subject_id: uuid.UUID
     tenant_id: uuid.UUID
     scopes: frozenset[str]
-    kind: str = "user"
+    kind: str = USER_KIND
     session_id: uuid.UUID | None = None
     claims: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -52,6 +62,18 @@ class Principal:
     def actor(self) -> str:
         """How the audit trail names this caller: `user:<id>` or `api_key:<id>`."""
         return f"{self.kind}:{self.subject_id}"
+
+    @property
+    def scope_version(self) -> int:
+        """The user's scope version the token was issued at; tokens from before versions: 0."""
+        version = self.claims.get(SCOPE_VERSION_CLAIM, 0)
+        return version if isinstance(version, int) else 0
+
+    @property
+    def key_prefix(self) -> str | None:
+        """An API key's token: the prefix of the secret it was resolved from."""
+        prefix = self.claims.get(KEY_PREFIX_CLAIM)
+        return prefix if isinstance(prefix, str) else None
 
     def has_scope(self, scope: str) -> bool:
         # An organization's admin may do anything in its organization, but not run
@@ -70,7 +92,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
             subject_id=uuid.UUID(claims["sub"]),
             tenant_id=uuid.UUID(claims["tid"]),
             scopes=frozenset(str(claims.get("scope", "")).split()),
-            kind=str(claims.get("kind", "user")),
+            kind=str(claims.get("kind", USER_KIND)),
             session_id=uuid.UUID(claims["sid"]) if claims.get("sid") else None,
             claims=claims,
         )
@@ -79,6 +101,12 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
 
 
 JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class RevocationCheck(Protocol):
+    """Refuses a token whose credential identity stopped early (`millbook_platform.revocations`)."""
+
+    def check(self, principal: Principal) -> None: ...
 
 
 class JwksVerifier:
@@ -197,6 +225,21 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+async def checked_principal(app_state: Any, token: str) -> Principal:
+    """The token's principal: signature verified, and refused if identity stopped it early.
+
+    Refused exactly as the gateway refuses it, for a caller that reaches the service
+    directly; `app_state` holds the `verifier` and (when built by the app factory) the
+    `revocations`.
+    """
+    verifier: JwksVerifier = app_state.verifier
+    principal = await verifier.verify(token)
+    revocations: RevocationCheck | None = getattr(app_state, "revocations", None)
+    if revocations is not None:
+        revocations.check(principal)
+    return principal
+
+
 async def authenticate(request: Request) -> Principal:
     """The caller's principal; 401 when there is no valid credential."""
     cached = getattr(request.state, "principal", None)
@@ -205,8 +248,7 @@ async def authenticate(request: Request) -> Principal:
     token = bearer_token(request)
     if token is None:
         raise AuthRequired("Authentication is required: send 'Authorization: Bearer <token>'.")
-    verifier: JwksVerifier = request.app.state.verifier
-    principal = await verifier.verify(token)
+    principal = await checked_principal(request.app.state, token)
     request.state.principal = principal
     actor_var.set(principal.actor)
     return principal

@@ -109,6 +109,9 @@ class EventConsumer:
         self._topics = topics
         self._retry = retry or RetryPolicy()
         self.last_poll_at = 0.0
+        # A replaying consumer: per partition, when it last held everything published.
+        self._current_since: dict[TopicPartition, float] = {}
+        self.current_as_of: float | None = None
 
     @property
     def group_id(self) -> str:
@@ -167,6 +170,28 @@ class EventConsumer:
                     await self.handle_record(record, dlq)
                 await self._commit(consumer, partition, records[-1].offset + 1)
                 self._report_lag(consumer, partition, records[-1].offset)
+            if self._replay_since_s is not None:
+                await self._note_progress(consumer)
+
+    async def _note_progress(self, consumer: AIOKafkaConsumer) -> None:
+        """Advance `current_as_of`: the instant before which every event of every partition
+        has been handled (None until the replay has reached each partition's end once).
+
+        A partition is current as of its last fetch answer when everything up to that
+        answer's high watermark is handled. A broker that stops answering stops this clock,
+        while `last_poll_at` keeps ticking.
+        """
+        assigned = consumer.assignment()
+        for tp in assigned:
+            end = consumer.last_stable_offset(tp)
+            if end is None or end < 0:
+                end = consumer.highwater(tp)
+            answered_ms = consumer.last_poll_timestamp(tp)
+            if end is not None and answered_ms is not None and await consumer.position(tp) >= end:
+                self._current_since[tp] = answered_ms / 1000
+        if assigned and all(tp in self._current_since for tp in assigned):
+            self.current_as_of = min(self._current_since[tp] for tp in assigned)
+            metrics.CONSUMER_CURRENT_AS_OF.labels(self._service, self.name).set(self.current_as_of)
 
     async def _assign_since(self, consumer: AIOKafkaConsumer, seconds: float) -> None:
         """Every partition of the topics, each from its first event of the last `seconds`."""
@@ -174,12 +199,12 @@ class EventConsumer:
         consumer.assign(partitions)
         since_ms = int((time.time() - seconds) * 1000)
         found = await consumer.offsets_for_times({p: since_ms for p in partitions})
+        ends = await consumer.end_offsets(partitions)
         for partition in partitions:
             at = found.get(partition)
-            if at is None:
-                await consumer.seek_to_end(partition)  # nothing that recent: only what comes
-            else:
-                consumer.seek(partition, at.offset)
+            # Nothing that recent: only what comes (an explicit offset, so the position is
+            # known at once and progress can be told from the first fetch).
+            consumer.seek(partition, ends[partition] if at is None else at.offset)
 
     async def _partitions(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
         """The topics' partitions, waiting for topics that do not exist yet."""

@@ -51,7 +51,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from millbook_platform.auth import JwksVerifier
+from millbook_platform.auth import checked_principal
 from millbook_platform.errors import (
     DATABASE_UNAVAILABLE,
     RETRY_AFTER_S,
@@ -625,8 +625,8 @@ async def _tenant_of(scope: Scope) -> uuid.UUID | None:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    verifier: JwksVerifier = scope["app"].state.verifier
-    principal = await verifier.verify(token.strip())
+    # A revoked token replays nothing: the endpoint refuses it.
+    principal = await checked_principal(scope["app"].state, token.strip())
     tenant: uuid.UUID = principal.tenant_id
     return tenant
 

@@ -45,6 +45,11 @@ CONSUMER_LAST_POLL = Gauge(
     "When the consumer last polled Kafka.",
     ["service", "consumer"],
 )
+CONSUMER_CURRENT_AS_OF = Gauge(
+    "millbook_consumer_current_as_of_timestamp_seconds",
+    "A replaying consumer (revocations): every event published before this instant is handled.",
+    ["service", "consumer"],
+)
 OUTBOX_RELAY_LEADING = Gauge(
     "millbook_outbox_relay_leading",
     "1 while this process's outbox relay holds the lock and listens for commits.",

@@ -20,6 +20,9 @@ class PlatformSettings(BaseSettings):
     # The relay and consumers run inside the HTTP process by default; tests and
     # one-off scripts turn them off.
     run_background: bool = True
+    # Identity's longest access-token life: revocations older than it concern no valid
+    # token, and a restarted process reads back that far (`revocation_feed`).
+    max_access_token_lifetime_s: float = 15 * 60
     otel_exporter: str = Field(default="none", description="none | console")
     # A request body larger than this is refused with 413 (a multipart upload may
     # carry its envelope on top: 64 KiB more).

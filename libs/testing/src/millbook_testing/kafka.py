@@ -10,6 +10,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from millbook_contracts.events import Event
+
 
 async def create_topics(bootstrap: str, *names: str, partitions: int = 1) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -72,6 +74,20 @@ async def produce(
         await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
     finally:
         await producer.stop()
+
+
+async def publish_event(
+    bootstrap: str, event: Event, *, tenant_id: uuid.UUID, source: str = "/millbook/identity"
+) -> None:
+    """Publish `event` as a service's outbox relay would: a CloudEvent keyed by its aggregate."""
+    envelope = event.envelope(tenant_id=tenant_id, source=source)
+    await produce(
+        bootstrap,
+        event.topic(),
+        envelope.data,
+        key=event.subject().encode(),
+        headers=envelope.to_headers(),
+    )
 
 
 async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord[Any, Any]]:

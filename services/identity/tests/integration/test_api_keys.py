@@ -55,6 +55,8 @@ async def test_resolve_returns_an_api_key_token_in_the_live_tenant(client, org):
     assert claims["sub"] == data["key_id"]
     assert claims["tid"] == str(org.id)
     assert "sid" not in claims
+    # Names the secret it came from (its public prefix), so a rotation can stop it.
+    assert claims["key_prefix"] == secret[:12]
     users = await client.get("/v1/users", headers=bearer(data["access_token"]))
     assert users.status_code == 200
     assert users.json()["meta"]["total"] == 1
@@ -131,6 +133,20 @@ async def test_resolving_tells_when_the_secret_stops_by_itself(client, org):
     assert (await resolve(client, forever["secret"])).json()["data"]["usable_until"] is None
 
 
+async def test_a_keys_token_never_outlives_its_secret(client, org):
+    expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=100)
+    key = (await create_key(client, org.admin_token, expires_at=expires_at.isoformat())).json()[
+        "data"
+    ]
+
+    resolved = (await resolve(client, key["secret"])).json()["data"]
+
+    claims = jwt.decode(resolved["access_token"], options={"verify_signature": False})
+    # Every service refuses it at its `exp`, without an event: the key's own end.
+    assert claims["exp"] == int(expires_at.timestamp())
+    assert resolved["expires_in"] == claims["exp"] - claims["iat"] <= 100
+
+
 async def test_rotation_keeps_the_old_secret_for_the_grace_period_only(client, org, sessions):
     key = (await create_key(client, org.admin_token)).json()["data"]
 
@@ -156,6 +172,12 @@ async def test_rotation_keeps_the_old_secret_for_the_grace_period_only(client, o
     # The gateway refuses the old secret at the grace's end without asking again.
     until = during_grace.json()["data"]["usable_until"]
     assert datetime.fromisoformat(until) == datetime.fromisoformat(grace_ends)
+    # And its token stops with it, wherever it is presented.
+    old_token = jwt.decode(
+        during_grace.json()["data"]["access_token"], options={"verify_signature": False}
+    )
+    assert old_token["key_prefix"] == key["prefix"]
+    assert old_token["exp"] <= datetime.fromisoformat(grace_ends).timestamp() + 1
     assert after_grace.status_code == 401
     assert (await resolve(client, new_secret)).status_code == 200
     [event] = await events(sessions, "identity.api_key.rotated", key["id"])
@@ -176,6 +198,8 @@ async def test_rotation_without_grace_stops_the_old_secret_and_says_so(client, o
     assert (await resolve(client, key["secret"])).status_code == 401
     [event] = await events(sessions, "identity.api_key.rotated", key["id"])
     assert event["previous_secret_expires_at"] is None
+    # The new secret's prefix: every service stops the tokens of any other secret.
+    assert event["prefix"] == rotated.json()["data"]["secret"][:12] != key["prefix"]
 
 
 async def test_grace_period_beyond_seven_days_is_refused(client, org):

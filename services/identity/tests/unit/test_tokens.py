@@ -66,6 +66,29 @@ def test_a_users_token_carries_the_scope_version_it_was_issued_at():
     assert "scope_version" not in access_claims(GRANT, now=now, ttl=timedelta(minutes=15))
 
 
+def test_a_keys_token_names_its_secret_and_stops_no_earlier_and_no_later_than_it():
+    now = datetime(2026, 1, 1, 12, 0, 0, 900_000, tzinfo=UTC)
+    key = dataclasses.replace(
+        GRANT,
+        session_id=None,
+        kind="api_key",
+        key_prefix="sk_live_AbCd",
+        not_after=now + timedelta(seconds=10.2),
+    )
+
+    claims = access_claims(key, now=now, ttl=timedelta(minutes=5))
+    lasting = access_claims(
+        dataclasses.replace(key, not_after=now + timedelta(days=1)),
+        now=now,
+        ttl=timedelta(minutes=5),
+    )
+
+    assert claims["key_prefix"] == "sk_live_AbCd"
+    # `exp` is whole seconds: rounded up, never before the secret stops (12:00:11.1).
+    assert claims["exp"] == int(datetime(2026, 1, 1, 12, 0, 12, tzinfo=UTC).timestamp())
+    assert lasting["exp"] - lasting["iat"] == 300
+
+
 async def test_signed_token_verifies_into_the_principal():
     key = generate_key_material()
     token = fresh_token(key)

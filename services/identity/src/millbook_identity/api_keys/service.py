@@ -28,7 +28,6 @@ from millbook_identity.audit import service as audit
 from millbook_identity.auth.keys import KeyVault
 from millbook_identity.auth.service import current_signing_key
 from millbook_identity.auth.tokens import (
-    API_KEY_KIND,
     AccessGrant,
     access_claims,
     secret_digest,
@@ -37,7 +36,7 @@ from millbook_identity.auth.tokens import (
 from millbook_identity.models import ApiKey
 from millbook_identity.organizations import repository as organizations
 from millbook_identity.roles.domain import scopes_beyond
-from millbook_platform.auth import Principal
+from millbook_platform.auth import API_KEY_KIND, Principal
 from millbook_platform.db import scope_to_tenant, utcnow
 from millbook_platform.errors import (
     AuthInvalid,
@@ -139,7 +138,8 @@ async def rotate_key(
     """A new secret; the current one keeps working for `grace`, then stops.
 
     ApiKeyRotated makes every gateway forget what the old secret resolved to, so a
-    rotation without grace stops the old secret at once.
+    rotation without grace stops the old secret at once; it names the new secret's
+    prefix, so every service stops the old secret's tokens then too.
     """
     key = await get_key(session, tenant_id, key_id)
     if key.revoked_at is not None:
@@ -164,6 +164,7 @@ async def rotate_key(
         organization_id=key.tenant_id,
         rotated_at=now,
         previous_secret_expires_at=key.previous_expires_at,
+        prefix=key.prefix,
     )
     record_event(session, event, tenant_id=key.tenant_id, source=source)
     return IssuedKey(key, secret)
@@ -199,6 +200,7 @@ async def resolve(
     if org is None or org.status != "active":
         raise AuthInvalid(INVALID_KEY)
     tenant_id = org.id if key.mode == KeyMode.LIVE else org.sandbox_tenant_id
+    until = usable_until(state)
     grant = AccessGrant(
         subject_id=key.id,
         tenant_id=tenant_id,
@@ -207,15 +209,15 @@ async def resolve(
         kind=API_KEY_KIND,
         tier=org.plan_tier,
         organization_id=org.id,
+        key_prefix=display_prefix(secret),
+        not_after=until,
     )
-    token = sign(
-        access_claims(grant, now=now, ttl=token_ttl), await current_signing_key(session, vault)
-    )
+    claims = access_claims(grant, now=now, ttl=token_ttl)
+    token = sign(claims, await current_signing_key(session, vault))
     if needs_last_used_update(key.last_used_at, now):
         await _touch(session, key, now)
-    return Resolution(
-        token, int(token_ttl.total_seconds()), key, tenant_id, org.plan_tier, usable_until(state)
-    )
+    expires_in = int(claims["exp"]) - int(claims["iat"])
+    return Resolution(token, expires_in, key, tenant_id, org.plan_tier, until)
 
 
 def _refuse_if(refused: Refusal | None) -> None:

@@ -8,8 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from millbook_identity.api_keys.service import key_is_live
 from millbook_identity.auth.service import session_is_live
-from millbook_identity.auth.tokens import API_KEY_KIND
-from millbook_platform.auth import JwksVerifier
+from millbook_platform.auth import API_KEY_KIND, JwksVerifier
 from millbook_platform.errors import AuthExpired, AuthInvalid
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -12,13 +13,17 @@ from typing import Any
 import jwt
 
 from millbook_identity.auth.keys import KeyMaterial
-from millbook_platform.auth import ALGORITHM, AUDIENCE, ISSUER
+from millbook_platform.auth import (
+    ALGORITHM,
+    AUDIENCE,
+    ISSUER,
+    KEY_PREFIX_CLAIM,
+    SCOPE_VERSION_CLAIM,
+    USER_KIND,
+)
 
 TOKEN_TYPE = "Bearer"
 ACCESS = "access"
-USER_KIND = "user"
-API_KEY_KIND = "api_key"
-SCOPE_VERSION_CLAIM = "scope_version"
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,9 @@ class AccessGrant:
     organization's plan tier and `organization_id` the organization (the tenant of a
     live token, or the owner of a sandbox tenant), which the gateway's rate limits read.
     A user's token also carries the user's `scope_version`: once it rises, the gateway
-    refuses the older tokens, whose scopes are out of date.
+    and every service refuse the older tokens, whose scopes are out of date. An API key's
+    token carries its secret's display prefix (`key_prefix`), so a rotation can stop the
+    tokens of the previous secret, and never outlives its secret (`not_after`).
     """
 
     subject_id: uuid.UUID
@@ -40,10 +47,16 @@ class AccessGrant:
     tier: str = "standard"
     organization_id: uuid.UUID | None = None
     scope_version: int | None = None
+    key_prefix: str | None = None
+    not_after: datetime | None = None
 
 
 def access_claims(grant: AccessGrant, *, now: datetime, ttl: timedelta) -> dict[str, Any]:
     issued_at = int(now.timestamp())
+    expires_at = issued_at + int(ttl.total_seconds())
+    if grant.not_after is not None:
+        # Rounded up: `exp` is whole seconds, and the token must not stop before its secret.
+        expires_at = min(expires_at, math.ceil(grant.not_after.timestamp()))
     claims = {
         "iss": ISSUER,
         "aud": AUDIENCE,
@@ -54,7 +67,7 @@ def access_claims(grant: AccessGrant, *, now: datetime, ttl: timedelta) -> dict[
         "kind": grant.kind,
         "tier": grant.tier,
         "iat": issued_at,
-        "exp": issued_at + int(ttl.total_seconds()),
+        "exp": expires_at,
         "jti": str(uuid.uuid4()),
         "org": str(grant.organization_id or grant.tenant_id),
     }
@@ -62,6 +75,8 @@ def access_claims(grant: AccessGrant, *, now: datetime, ttl: timedelta) -> dict[
         claims["sid"] = str(grant.session_id)
     if grant.scope_version is not None:
         claims[SCOPE_VERSION_CLAIM] = grant.scope_version
+    if grant.key_prefix is not None:
+        claims[KEY_PREFIX_CLAIM] = grant.key_prefix
     return claims
 
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from millbook_identity.auth.tokens import USER_KIND
 from millbook_identity.config import Settings
 from millbook_identity.deps import IdentitySettings
 from millbook_identity.models import User as UserRow
@@ -25,7 +24,7 @@ from millbook_identity.users.schemas import (
     UserPatch,
     UserReplace,
 )
-from millbook_platform.auth import Principal
+from millbook_platform.auth import USER_KIND, Principal
 from millbook_platform.deps import CurrentPrincipal, TenantSession, needs
 from millbook_platform.errors import AuthInvalid, NotFound, PermissionDenied
 from millbook_platform.pagination import DataResponse, ListResponse, Page
