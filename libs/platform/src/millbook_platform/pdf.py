@@ -53,6 +53,22 @@ STRIPE_FILL = (248, 249, 251)
 NUMERIC_CELL = re.compile(r"^[\s\-+(]*[\d.,' ]+\s*%?\)?\s*[A-Z]{0,3}$")
 
 
+# The most text a document's lines may hold, checked where lines are written (a create or an
+# update answers 422 naming it): about 25 pages, which render in a few seconds, well inside
+# the render deadline. 500 lines of 100 characters fit.
+MAX_LINE_TEXT = 50_000
+
+
+def check_line_text(texts: Iterable[str | None]) -> None:
+    """Refuse (ValueError, a 422 naming the limit) lines whose text passes `MAX_LINE_TEXT`."""
+    total = sum(len(text) for text in texts if text)
+    if total > MAX_LINE_TEXT:
+        raise ValueError(
+            f"the lines hold {total:,} characters of text; a document holds at most"
+            f" {MAX_LINE_TEXT:,} (split it into several documents)"
+        )
+
+
 @dataclass(frozen=True)
 class FontFamily:
     """A family of font files: `styles` maps fpdf2's style ("" or "B") to a file in `fonts/`."""

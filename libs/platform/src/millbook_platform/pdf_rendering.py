@@ -34,6 +34,13 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Block until the process has imported the renderer (seconds on a busy machine)."""
+        if not self.ready:
+            self.connection.recv()
+            self.ready = True
 
     def render(self, document: PdfDocument) -> bytes:
         self.connection.send(document)
@@ -50,6 +57,7 @@ class _Worker:
 
 
 def _serve(connection: Connection) -> None:
+    connection.send(("ready", None))
     while True:
         try:
             document = connection.recv()
@@ -75,12 +83,16 @@ class PdfRenderer:
         idle = self._queue()
         acquired, worker = False, None
         try:
+            # Waiting for a free worker, and for a new one to start, has its own allowance:
+            # the deadline is the render's.
             async with asyncio.timeout(self.deadline_s):
                 worker = await idle.get()
                 acquired = True
                 if worker is None or not worker.process.is_alive():
                     self._discard(worker)
-                    worker = await asyncio.to_thread(self._start)
+                    worker = self._start()
+                await asyncio.to_thread(worker.wait_ready)
+            async with asyncio.timeout(self.deadline_s):
                 pdf = await asyncio.to_thread(worker.render, document)
         except BaseException as exc:
             if acquired:  # stopped or failed mid-render: its pipe may still hold an answer
@@ -114,7 +126,7 @@ class PdfRenderer:
         return self._idle
 
     def _start(self) -> _Worker:
-        worker = _Worker()
+        worker = _Worker()  # its answer "ready" waits in the pipe for `wait_ready`
         self._started.add(worker)
         return worker
 

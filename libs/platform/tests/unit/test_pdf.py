@@ -1,7 +1,5 @@
 import io
 import re
-import shutil
-import subprocess
 
 import pytest
 from pypdf import PdfReader
@@ -13,6 +11,7 @@ from millbook_platform.pdf import (
     printable,
     render_pdf,
 )
+from millbook_testing.pdf_text import pdftotext
 
 COLUMNS = ("Description", "Qty", "Unit price", "Discount", "Tax", "Amount")
 
@@ -109,14 +108,6 @@ NAMES = {
     "greek": "Αθηνά Παπαδοπούλου",
     "cyrillic": "Иван Петров",
 }
-
-
-def pdftotext(data: bytes) -> str:
-    assert shutil.which("pdftotext"), "poppler-utils is needed: apt-get install poppler-utils"
-    result = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True
-    )
-    return result.stdout.decode()
 
 
 def words_of(text: str) -> set[str]:
