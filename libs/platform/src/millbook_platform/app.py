@@ -28,7 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from millbook_platform import metrics
+from millbook_platform import metrics, pdf_rendering
 from millbook_platform.auth import JwksFetcher, JwksVerifier, authenticate
 from millbook_platform.authorize_first import authorize_first
 from millbook_platform.consumer import EventConsumer, Subscription
@@ -98,6 +98,8 @@ class ServiceSpec:
     # Identity itself reads them from its own database.
     jwks: Callable[[async_sessionmaker[AsyncSession]], JwksFetcher] | None = None
     jobs: Sequence[PeriodicJob] = ()
+    # Renders PDFs: its worker processes start with the app, so the first PDF is quick.
+    prints_pdfs: bool = False
 
 
 @dataclass
@@ -132,9 +134,14 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
         )
         if settings.run_background:
             _start_background(runtime)
+        if spec.prints_pdfs:
+            pdf_rendering.start(
+                workers=settings.pdf_render_workers, deadline_s=settings.pdf_render_deadline_s
+            )
         try:
             yield
         finally:
+            pdf_rendering.close()
             await _stop_background(runtime)
             await jwks_client.aclose()
             await runtime.engine.dispose()

@@ -4,20 +4,25 @@ The layout is the same for every document kind: a header with the title and numb
 seller and recipient blocks, a few facts (dates, terms), a line table that wraps long text
 and repeats its header on every page, right-aligned totals, notes and page numbers.
 
-Only the PDF core fonts are used (nothing is bundled), so text is limited to Windows-1252:
-characters outside it are transliterated where possible ("ő" -> "o") and replaced by "?"
-otherwise, so a customer called "東京" never breaks rendering.
+Text is set in Unicode fonts shipped in `fonts/` (see its README): Noto Sans for Latin, Greek
+and Cyrillic, with fallbacks for Hebrew, Arabic, CJK (Chinese, Japanese, Korean) and emoji
+(monochrome). A document loads only the fallbacks its text needs, and turns on text shaping
+(HarfBuzz: Arabic joining, right-to-left order) only when it holds right-to-left text, so a
+Latin document stays as fast as it was. A character no font has prints as a blank.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace
 from fpdf.enums import (
     Align,
@@ -31,8 +36,8 @@ from fpdf.enums import (
 
 from millbook_platform.money import round_money
 
-ENCODING = "windows-1252"
-FONT = "Helvetica"
+FONTS_DIR = Path(__file__).parent / "fonts"
+FONT = "sans"
 MARGIN_MM = 18.0
 LINE_MM = 5.0
 CELL_PADDING_MM = 1.5
@@ -47,22 +52,47 @@ HEADER_FILL = (235, 238, 242)
 STRIPE_FILL = (248, 249, 251)
 NUMERIC_CELL = re.compile(r"^[\s\-+(]*[\d.,' ]+\s*%?\)?\s*[A-Z]{0,3}$")
 
-_ASCII_STAND_INS = {
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2012": "-",
-    "\u2212": "-",
-    "\u00a0": " ",
-    "\u202f": " ",
-    "\u2009": " ",
-    "\u0141": "L",
-    "\u0142": "l",
-    "\u0110": "D",
-    "\u0111": "d",
-    "\u0131": "i",
-    "\u0126": "H",
-    "\u0127": "h",
-}
+
+# The most text a document's lines may hold, checked where lines are written (a create or an
+# update answers 422 naming it): about 25 pages, which render in a few seconds, well inside
+# the render deadline. 500 lines of 100 characters fit.
+MAX_LINE_TEXT = 50_000
+
+
+def check_line_text(texts: Iterable[str | None]) -> None:
+    """Refuse (ValueError, a 422 naming the limit) lines whose text passes `MAX_LINE_TEXT`."""
+    total = sum(len(text) for text in texts if text)
+    if total > MAX_LINE_TEXT:
+        raise ValueError(
+            f"the lines hold {total:,} characters of text; a document holds at most"
+            f" {MAX_LINE_TEXT:,} (split it into several documents)"
+        )
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    """A family of font files: `styles` maps fpdf2's style ("" or "B") to a file in `fonts/`."""
+
+    name: str
+    styles: Mapping[str, str]
+
+
+PRIMARY = FontFamily(FONT, {"": "NotoSans-Regular.ttf", "B": "NotoSans-Bold.ttf"})
+# In the order fpdf2 tries them for a character the primary font lacks; a family without a
+# bold face lends its regular one to bold text.
+FALLBACKS = (
+    FontFamily("hebrew", {"": "NotoSansHebrew-Regular.ttf", "B": "NotoSansHebrew-Bold.ttf"}),
+    FontFamily("arabic", {"": "NotoSansArabic-Regular.ttf", "B": "NotoSansArabic-Bold.ttf"}),
+    FontFamily("cjk", {"": "WenQuanYiMicroHei-Common.ttf"}),
+    FontFamily("hangul", {"": "WenQuanYiMicroHei-Hangul.ttf"}),
+    FontFamily("cjkrare", {"": "WenQuanYiMicroHei-Rare.ttf"}),
+    FontFamily("emoji", {"": "Symbola-Emoji.ttf"}),
+)
+RIGHT_TO_LEFT = frozenset({"R", "AL", "RLE", "RLO", "RLI"})
+# Format characters that change how text is shaped or ordered; other ones are dropped.
+KEPT_FORMATS = frozenset("\u00ad\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e")
+KEPT_FORMATS |= frozenset("\u2066\u2067\u2068\u2069")
+VARIATION_SELECTORS = frozenset("\ufe0e\ufe0f")
 
 
 @dataclass(frozen=True)
@@ -77,34 +107,65 @@ class PdfDocument:
     totals: Sequence[tuple[str, str]]
     notes: Sequence[tuple[str, str]] = ()
 
+    def texts(self) -> Iterable[str]:
+        """Every string the document prints."""
+        yield self.title
+        yield self.number or "DRAFT"
+        yield from self.seller
+        yield from self.recipient
+        for pair in (*self.facts, *self.totals, *self.notes):
+            yield from pair
+        yield from self.columns
+        for row in self.rows:
+            yield from row
+
 
 def printable(text: str) -> str:
-    """`text` restricted to what the core fonts can draw (Windows-1252), never raising."""
+    """`text` without the control characters a PDF cannot show (tabs become spaces)."""
     return "".join(_printable_char(char) for char in text)
 
 
 def _printable_char(char: str) -> str:
-    char = _ASCII_STAND_INS.get(char, char)
-    if _encodable(char):
+    if char == "\t":
+        return " "
+    if char == "\n" or char in KEPT_FORMATS:
         return char
-    if unicodedata.category(char) in {"Cc", "Cf"} and char not in "\n\t":
-        return ""
-    decomposed = unicodedata.normalize("NFKD", char)
-    kept = "".join(part for part in decomposed if not unicodedata.combining(part))
-    return kept if kept and _encodable(kept) else "?"
+    if char in VARIATION_SELECTORS:
+        return ""  # emoji print in one colour: the text/emoji presentation choice has no effect
+    return "" if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} else char
 
 
-def _encodable(text: str) -> bool:
+@cache
+def _coverage(file: str) -> frozenset[int]:
+    """The code points a font file draws (read once per process)."""
+    font = TTFont(FONTS_DIR / file, lazy=True)
     try:
-        text.encode(ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def fallbacks_for(characters: Iterable[str]) -> list[FontFamily]:
+    """The fallback families the characters need: those the primary font cannot draw."""
+    missing = {ord(char) for char in characters} - _coverage(PRIMARY.styles[""])
+    needed = []
+    for family in FALLBACKS:
+        drawn = missing & _coverage(family.styles[""])
+        if drawn:
+            needed.append(family)
+            missing -= drawn
+    return needed
+
+
+def needs_shaping(characters: Iterable[str]) -> bool:
+    """Right-to-left text needs HarfBuzz: bidirectional order and Arabic joining."""
+    return any(unicodedata.bidirectional(char) in RIGHT_TO_LEFT for char in characters)
 
 
 def render_pdf(document: PdfDocument) -> bytes:
     """The document as PDF bytes."""
-    pdf = _DocumentPdf(footer_text=_footer_text(document))
+    characters = set("".join(printable(text) for text in document.texts()))
+    pdf = _DocumentPdf(footer_text=_footer_text(document), characters=characters)
     pdf.add_page()
     _header(pdf, document)
     _parties(pdf, document)
@@ -116,13 +177,26 @@ def render_pdf(document: PdfDocument) -> bytes:
 
 
 class _DocumentPdf(FPDF):
-    def __init__(self, footer_text: str) -> None:
+    def __init__(self, footer_text: str, characters: set[str]) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.core_fonts_encoding = ENCODING
         self.footer_text = footer_text
         self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         self.set_auto_page_break(auto=True, margin=MARGIN_MM + 4)
         self.set_creator("Millbook")
+        fallbacks = fallbacks_for(characters)
+        for family in (PRIMARY, *fallbacks):
+            for style, file in family.styles.items():
+                self.add_font(family.name, style, FONTS_DIR / file)
+        if fallbacks:
+            self.set_fallback_fonts([family.name for family in fallbacks], exact_match=False)
+        if needs_shaping(characters):
+            self.set_text_shaping(True)
+
+    def set_font(self, family: str | None = None, style: Any = "", size: float = 0) -> None:
+        super().set_font(family, style, size)
+        # Text in a fallback font leaves that font selected in the page's content stream while
+        # fpdf2 still believes the primary one is: choosing a font again must write it again.
+        self.current_font_is_set_on_page = False
 
     def footer(self) -> None:
         self.set_y(-MARGIN_MM)

@@ -30,6 +30,10 @@ class PlatformSettings(BaseSettings):
     # How long a duplicate of an in-flight Idempotency-Key request waits for the
     # first one's response before it gets 409.
     idempotency_wait_s: float = 10.0
+    # PDFs render in worker processes; one past its deadline is stopped and answers 503
+    # (under the gateway's 30 s upstream timeout, so the client gets the clear answer).
+    pdf_render_workers: int = 1
+    pdf_render_deadline_s: float = 20.0
 
     @property
     def source(self) -> str:

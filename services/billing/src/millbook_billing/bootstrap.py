@@ -59,6 +59,7 @@ def build_app(settings: Settings) -> FastAPI:
                 purchasing_consumer(settings),
             ],
             jobs=[processing_job(settings.source), overdue_job(), recurring_job()],
+            prints_pdfs=True,
             tags=[
                 {"name": "ledger", "description": "The double-entry ledger: accounts, entries."},
                 {"name": "reports", "description": "Financial reports, also as CSV."},

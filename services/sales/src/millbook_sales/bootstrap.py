@@ -41,6 +41,7 @@ def build_app(settings: Settings) -> FastAPI:
             ],
             consumers=[users_consumer(settings), organizations_consumer(settings)],
             jobs=[reminder_job(settings.source), expiry_job(settings.source)],
+            prints_pdfs=True,
             tags=[
                 {"name": "customers", "description": "The businesses you sell to."},
                 {"name": "contacts", "description": "The people at your customers."},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from millbook_billing.models import (
 from millbook_billing.settings.service import current_settings
 from millbook_billing.tenants import service as tenants
 from millbook_contracts.billing import CreditNoteIssued
+from millbook_platform import pdf_rendering
 from millbook_platform.db import utcnow
 from millbook_platform.errors import (
     Conflict,
@@ -45,7 +45,6 @@ from millbook_platform.money import Amounts, LinePrice, round_money
 from millbook_platform.numbering import document_number, next_number
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
-from millbook_platform.pdf import render_pdf
 
 NUMBER_PREFIX = "CN"
 NUMBER_SERIES = "credit_note"
@@ -363,5 +362,5 @@ async def credit_note_pdf(
     printable = document.credit_note_document(
         current.note, current.lines, invoice, settings, organization
     )
-    pdf = await asyncio.to_thread(render_pdf, printable)  # CPU work off the event loop
+    pdf = await pdf_rendering.render(printable)  # in a worker process, with a deadline
     return document.pdf_filename(current.note), pdf

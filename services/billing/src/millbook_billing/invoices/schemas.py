@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,6 +21,7 @@ from pydantic import (
 from millbook_billing.invoices.domain import InvoiceStatus
 from millbook_platform.api_types import CalendarDate, CurrencyCode, PaymentTerms
 from millbook_platform.money import money_text, price_text, quantity_text
+from millbook_platform.pdf import check_line_text
 
 LongText = Annotated[str, StringConstraints(max_length=10000)]
 Description = Annotated[
@@ -44,6 +46,15 @@ class InvoiceLineIn(BaseModel):
     tax_rate: TaxRate = Field(default=Decimal(0), description='A fraction: "0.10" is 10%.')
 
 
+def _printable(lines: list[InvoiceLineIn]) -> list[InvoiceLineIn]:
+    check_line_text(line.description for line in lines)
+    return lines
+
+
+# Lines an invoice prints: at most 500, holding at most `MAX_LINE_TEXT` characters.
+InvoiceLines = Annotated[list[InvoiceLineIn], AfterValidator(_printable)]
+
+
 class InvoiceCreate(BaseModel):
     """A new draft; also the full replacement a PUT of a draft sends."""
 
@@ -66,7 +77,7 @@ class InvoiceCreate(BaseModel):
         " here (null otherwise); sending fixes it, from the tenant's rate effective on"
         " invoice_date when none was given.",
     )
-    line_items: list[InvoiceLineIn] = Field(default_factory=list, max_length=500)
+    line_items: InvoiceLines = Field(default_factory=list, max_length=500)
     notes: LongText | None = None
     terms: LongText | None = None
 
@@ -90,7 +101,7 @@ class InvoicePatch(BaseModel):
     payment_terms: PaymentTerms | None = None
     currency_code: CurrencyCode | None = None
     exchange_rate: ExchangeRate | None = None
-    line_items: list[InvoiceLineIn] | None = Field(default=None, max_length=500)
+    line_items: InvoiceLines | None = Field(default=None, max_length=500)
     notes: LongText | None = None
     terms: LongText | None = None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from millbook_billing.models import DocumentCounter, Invoice, InvoiceLine
 from millbook_billing.settings.exchange_rates import documents as exchange_rates
 from millbook_billing.settings.service import current_settings
 from millbook_billing.tenants import service as tenants
-from millbook_platform import money
+from millbook_platform import money, pdf_rendering
 from millbook_platform.db import utcnow
 from millbook_platform.errors import (
     InvalidTransition,
@@ -38,7 +37,6 @@ from millbook_platform.money import LinePrice
 from millbook_platform.numbering import document_number, next_number
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
-from millbook_platform.pdf import render_pdf
 
 NUMBER_PREFIX = "INV"
 NUMBER_SERIES = "invoice"
@@ -460,5 +458,5 @@ async def invoice_pdf(
     settings = await current_settings(session, tenant_id)
     organization = await tenants.organization_name(session, tenant_id)
     printable = document.invoice_document(current.invoice, current.lines, settings, organization)
-    pdf = await asyncio.to_thread(render_pdf, printable)  # CPU work off the event loop
+    pdf = await pdf_rendering.render(printable)  # in a worker process, with a deadline
     return document.pdf_filename(current.invoice), pdf

@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from millbook_billing.invoices.schemas import ExchangeRate, InvoiceLineIn, InvoiceLineOut
+from millbook_billing.invoices.schemas import ExchangeRate, InvoiceLineOut, InvoiceLines
 from millbook_billing.recurring.domain import Interval, ScheduleStatus
 from millbook_platform.api_types import CalendarDate, CurrencyCode, PaymentTerms
 from millbook_platform.money import money_text, quantity_text
@@ -32,7 +32,7 @@ class RecurringInvoiceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: uuid.UUID
-    line_items: list[InvoiceLineIn] = Field(min_length=1, max_length=500)
+    line_items: InvoiceLines = Field(min_length=1, max_length=500)
     currency_code: CurrencyCode | None = None
     exchange_rate: ExchangeRate | None = Field(
         default=None,
@@ -64,7 +64,7 @@ class RecurringInvoicePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    line_items: list[InvoiceLineIn] | None = Field(default=None, min_length=1, max_length=500)
+    line_items: InvoiceLines | None = Field(default=None, min_length=1, max_length=500)
     exchange_rate: ExchangeRate | None = None
     payment_terms: PaymentTerms | None = None
     end_date: CalendarDate | None = None

@@ -19,6 +19,7 @@ from pydantic import (
 
 from millbook_platform.api_types import CalendarDate, CurrencyCode, Name, PaymentTerms
 from millbook_platform.money import money_text, price_text, quantity_text
+from millbook_platform.pdf import check_line_text
 from millbook_sales.quotations.domain import QuotationStatus
 
 LongText = Annotated[str, StringConstraints(max_length=10000)]
@@ -40,6 +41,9 @@ class LineItemIn(BaseModel):
     estimated_hours: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)] | None = None
     material_cost: Price | None = None
 
+    def printed_text(self) -> tuple[str, str | None]:
+        return self.product_name, self.description
+
 
 class QuotationCreate(BaseModel):
     """A new draft; also the full replacement a PUT of a draft sends."""
@@ -57,6 +61,12 @@ class QuotationCreate(BaseModel):
     notes: LongText | None = None
     payment_terms: PaymentTerms | None = None
     lead_time_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+
+    @field_validator("line_items")
+    @classmethod
+    def _printable_size(cls, lines: list[LineItemIn] | None) -> list[LineItemIn] | None:
+        check_line_text(text for line in lines or () for text in line.printed_text())
+        return lines
 
     @field_validator("valid_until")
     @classmethod
@@ -81,6 +91,12 @@ class QuotationUpdate(BaseModel):
     notes: LongText | None = None
     payment_terms: PaymentTerms | None = None
     lead_time_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+
+    @field_validator("line_items")
+    @classmethod
+    def _printable_size(cls, lines: list[LineItemIn] | None) -> list[LineItemIn] | None:
+        check_line_text(text for line in lines or () for text in line.printed_text())
+        return lines
 
 
 # Fields a PATCH may not set to null.

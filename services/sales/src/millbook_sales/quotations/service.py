@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from millbook_platform import money
+from millbook_platform import money, pdf_rendering
 from millbook_platform.db import utcnow
 from millbook_platform.errors import (
     InvalidTransition,
@@ -24,7 +23,6 @@ from millbook_platform.money import LinePrice
 from millbook_platform.numbering import document_number, next_number
 from millbook_platform.outbox import record_event
 from millbook_platform.pagination import PageMeta, PageParams
-from millbook_platform.pdf import render_pdf
 from millbook_sales.customers import repository as customers_repository
 from millbook_sales.customers.domain import changed_fields
 from millbook_sales.customers.service import get_customer
@@ -291,7 +289,7 @@ async def quotation_pdf(
     organization = await tenants_repository.get(session, tenant_id)
     seller = organization.name if organization else None
     printable = document.quotation_document(quotation, current.lines, customer, seller)
-    pdf = await asyncio.to_thread(render_pdf, printable)  # CPU work off the event loop
+    pdf = await pdf_rendering.render(printable)  # in a worker process, with a deadline
     return document.pdf_filename(quotation), pdf
 
 
