@@ -135,8 +135,11 @@ def create_app(settings: PlatformSettings, spec: ServiceSpec) -> FastAPI:
         if settings.run_background:
             _start_background(runtime)
         if spec.prints_pdfs:
+            # A served process starts its renderer now; an app under test when it first prints.
             pdf_rendering.start(
-                workers=settings.pdf_render_workers, deadline_s=settings.pdf_render_deadline_s
+                workers=settings.pdf_render_workers,
+                deadline_s=settings.pdf_render_deadline_s,
+                prestart=settings.run_background,
             )
         try:
             yield

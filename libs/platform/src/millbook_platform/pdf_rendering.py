@@ -147,12 +147,14 @@ class PdfRenderer:
 _renderer = PdfRenderer()
 
 
-def start(*, workers: int, deadline_s: float) -> None:
-    """Set up the process's renderer and start its workers (the app factory does, from settings)."""
+def start(*, workers: int, deadline_s: float, prestart: bool = True) -> None:
+    """Set up the process's renderer (the app factory does, from settings) and, unless told
+    not to, start its workers now; otherwise each starts at its first render."""
     global _renderer
     _renderer.close()
     _renderer = PdfRenderer(workers=workers, deadline_s=deadline_s)
-    _renderer.prestart()
+    if prestart:
+        _renderer.prestart()
 
 
 async def render(document: PdfDocument) -> bytes:

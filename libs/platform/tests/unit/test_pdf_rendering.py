@@ -23,8 +23,8 @@ def document(lines: int = 2) -> PdfDocument:
     )
 
 
-@pytest.fixture
-async def renderer():
+@pytest.fixture(scope="module")
+async def renderer():  # one worker process for the module: each start costs a Python import
     renderer = PdfRenderer(workers=1, deadline_s=120.0)
     renderer.prestart()
     yield renderer
