@@ -90,8 +90,8 @@ def resolve(document: Document, schema: Schema) -> Schema:
         if "$ref" in schema:
             schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
         elif "anyOf" in schema or "oneOf" in schema:
-            members = [m for m in schema.get("anyOf", schema.get("oneOf")) if m.get("type") != "null"]
-            schema = _preferred(document, members)
+            union = schema.get("anyOf", schema.get("oneOf"))
+            schema = _preferred(document, [m for m in union if m.get("type") != "null"])
         elif "allOf" in schema and len(schema["allOf"]) == 1:
             schema = schema["allOf"][0]
         else:
@@ -117,9 +117,8 @@ def body_schema(document: Document, operation: Operation) -> Schema | None:
 
 
 def properties(document: Document, schema: Schema) -> dict[str, Schema]:
-    return {
-        name: resolve(document, prop) for name, prop in resolve(document, schema).get("properties", {}).items()
-    }
+    fields = resolve(document, schema).get("properties", {})
+    return {name: resolve(document, prop) for name, prop in fields.items()}
 
 
 def is_reference(name: str, schema: Schema) -> bool:

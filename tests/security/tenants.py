@@ -90,6 +90,7 @@ async def task(t: Tenant) -> str:
 
 
 LINE = {"description": "Flange", "quantity": "2", "unit_price": "45.00"}
+BAR = {"description": "6061 bar", "quantity": "100", "unit_price": "4.00"}
 QUOTE_LINE = {"product_name": "Flange", "quantity": 2, "unit_price": "45.00"}
 
 
@@ -170,9 +171,7 @@ async def bill(t: Tenant) -> str:
         "supplier_id": t.ids["supplier"],
         "purchase_order_id": t.ids["purchase_order"],
         "bill_number": t.named("B"),
-        "line_items": [
-            {"description": "6061 bar", "quantity": "100", "unit_price": "4.00", "po_line_number": 1}
-        ],
+        "line_items": [{**BAR, "po_line_number": 1}],
         "notes": t.marker,
     }
 
@@ -191,8 +190,8 @@ async def _once_known(t: Tenant, path: str, body: dict[str, Any]) -> str:
         response = await t.request("POST", path, json=body)
         return response.status_code, response.json()
 
-    status, answer = await eventually(created, lambda r: r[0] in (200, 201), within_s=30)
-    return str(answer["data"]["id"])
+    answer = await eventually(created, lambda r: r[0] in (200, 201), within_s=30)
+    return str(answer[1]["data"]["id"])
 
 
 async def user(t: Tenant) -> str:
@@ -235,10 +234,10 @@ async def organization(t: Tenant) -> str:
 
 async def exchange_rate(t: Tenant) -> str:
     """Rates are keyed by currency and date, not an id: the path holds both."""
-    when = "2026-01-15"
-    response = await t.request("PUT", f"/v1/billing/exchange-rates/EUR/{when}", json={"rate": "1.1"})
+    key = "EUR/2026-01-15"
+    response = await t.request("PUT", f"/v1/billing/exchange-rates/{key}", json={"rate": "1.1"})
     assert response.status_code in (200, 201), response.text
-    return f"EUR/{when}"
+    return key
 
 
 # In creation order: a creator may use the ids of those before it.

@@ -88,7 +88,8 @@ async def try_as_b(
     tally.tried(
         ok,
         f"{operation.label}: B sent {operation.method.upper()} {url} {json.dumps(body)[:300]}"
-        f" -> {response.status_code} {response.text[:300]}" + (f" (shows {shown})" if shown else ""),
+        f" -> {response.status_code} {response.text[:300]}"
+        + (f" (shows {shown})" if shown else ""),
     )
 
 
@@ -122,7 +123,7 @@ async def snapshot(a: Tenant, document: Document) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for collection in CREATORS:
         single = next((p for p in singles if re.fullmatch(rf"{collection}/\{{\w+\}}", p)), None)
-        url = single.replace(single[len(collection) :], "/" + a.ids[collection]) if single else collection
+        url = f"{collection}/{a.ids[collection]}" if single else collection
         response = await a.request("GET", url)
         assert response.status_code == 200, f"A reads {url}: {response.text}"
         is_json = "json" in response.headers.get("content-type", "")
