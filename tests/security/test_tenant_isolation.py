@@ -4,8 +4,9 @@ Organization B's admin (every scope) aims at organization A's resources through 
 route (each method, workflow steps included), every list filter that takes an id, and
 every body field that references another resource. Each try must answer 404 (422 for a
 reference), show nothing of A's, and change nothing of A's: A's resources read the same
-before and after. A new route is swept the day it appears in the document; a new kind of
-resource without a creator in `tenants.CREATORS` fails the sweep naming its route.
+before and after. B's reads are also sent straight to each service, past the gateway.
+A new route is swept the day it appears in the document; a new kind of resource without
+a creator in `tenants.CREATORS` fails the sweep naming its route.
 """
 
 from __future__ import annotations
@@ -162,6 +163,27 @@ async def sweep_id_routes(document: Document, a: Tenant, b: Tenant) -> Tally:
     return tally
 
 
+async def sweep_direct(document: Document, a: Tenant, b: Tenant) -> Tally:
+    """Every read of A's ids sent by B straight to the owning service, past the gateway:
+    the services hold their own wall (their tag in the document names them)."""
+    tally = Tally("tenant sweep, direct to services", "leaks")
+    reads = [op for op in operations(document, ("get",)) if op.path_params]
+    async with httpx.AsyncClient(timeout=60) as direct:
+        for operation in pick(reads, 10):
+            if operation.collection in NATURAL_KEYS:
+                continue
+            service = operation.spec["tags"][0]
+            url = a.stack.url(service) + fill(operation, a.ids[str(kind(operation))])
+            response = await direct.get(url, headers=b.headers)
+            shown = leaked(a, response, url)
+            tally.tried(
+                response.status_code in (401, 404) and shown is None,
+                f"{operation.label}: B sent GET {url} -> {response.status_code} "
+                f"{response.text[:300]}" + (f" (shows {shown})" if shown else ""),
+            )
+    return tally
+
+
 async def sweep_filters(document: Document, a: Tenant, b: Tenant) -> Tally:
     """Every list as B, plain and with each id filter given A's id: nothing of A's."""
     tally = Tally("tenant sweep, list filters", "leaks")
@@ -272,6 +294,7 @@ async def test_another_organization_sees_and_changes_nothing_of_a(document, tena
 
     tallies = [
         await sweep_id_routes(document, a, b),
+        await sweep_direct(document, a, b),
         await sweep_filters(document, a, b),
         await sweep_references(document, a, b),
     ]
