@@ -50,9 +50,12 @@ class Tenant:
     stack: Any
     marker: str = field(default_factory=lambda: f"mark{uuid.uuid4().hex[:10]}")
     ids: dict[str, str] = field(default_factory=dict)
+    api_key: str | None = None  # when set, the tenant calls with this key instead
 
     @property
     def headers(self) -> dict[str, str]:
+        if self.api_key is not None:
+            return {"X-API-Key": self.api_key}
         return {"Authorization": f"Bearer {self.token}"}
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

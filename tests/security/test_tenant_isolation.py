@@ -11,6 +11,7 @@ a creator in `tenants.CREATORS` fails the sweep naming its route.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
@@ -163,6 +164,22 @@ async def sweep_id_routes(document: Document, a: Tenant, b: Tenant) -> Tally:
     return tally
 
 
+async def sweep_with_a_key(document: Document, a: Tenant, b: Tenant) -> Tally:
+    """B's reads of A's ids again with B's live API key holding `admin`: keys find their
+    organization at the gateway by another path than tokens."""
+    tally = Tally("tenant sweep, with an API key", "leaks")
+    secret = (await b.create("/v1/api-keys", {"name": "sweep", "scopes": ["admin"]}))["secret"]
+    keyed = dataclasses.replace(b, api_key=secret)
+    reads = [op for op in operations(document, ("get",)) if op.path_params]
+    for operation in pick(reads, 10):
+        if operation.collection in NATURAL_KEYS:
+            continue
+        url = fill(operation, a.ids[str(kind(operation))])
+        control = fill(operation, str(uuid.uuid4()))
+        await try_as_b(a, keyed, tally, operation, url, None, {404}, control)
+    return tally
+
+
 async def sweep_direct(document: Document, a: Tenant, b: Tenant) -> Tally:
     """Every read of A's ids sent by B straight to the owning service, past the gateway:
     the services hold their own wall (their tag in the document names them)."""
@@ -295,6 +312,7 @@ async def test_another_organization_sees_and_changes_nothing_of_a(document, tena
     tallies = [
         await sweep_id_routes(document, a, b),
         await sweep_direct(document, a, b),
+        await sweep_with_a_key(document, a, b),
         await sweep_filters(document, a, b),
         await sweep_references(document, a, b),
     ]
