@@ -6,7 +6,7 @@ TOOLS := .millbook/tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help up down status logs reset test test-fast lint typecheck bench contracts sync
+.PHONY: help up down status logs reset test test-fast test-security lint typecheck bench contracts sync
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ test: sync lint clients/typescript/node_modules/.package-lock.json ## The whole 
 
 test-fast: sync ## Unit tests only, no PostgreSQL or Kafka
 	@$(RUN) pytest -m "not e2e and not slow" contracts libs/platform/tests/unit deploy/tests/test_units.py services/*/tests/unit gateway/tests
+
+test-security: sync ## The whole security suite (tenant, scope, JWT, mass-assignment, input sweeps); `make test` runs a sample
+	@MILLBOOK_SECURITY_FULL=1 $(RUN) pytest -s tests/security
 
 bench: sync ## Benchmarks (needs `make up` first); prints ratios against the machine's own limits
 	@$(RUN) python bench/outbox.py

@@ -52,7 +52,9 @@ def test_more_than_50_query_parameters_is_a_validation_error() -> None:
         (json.dumps({"data": [1, 2]}), None),
         ("not json", None),
         ("42", None),
+        ("[" * 100_000 + "]" * 100_000, None),  # deeper than the parser goes: no 500
     ],
+    ids=["array", "items", "other", "malformed", "scalar", "deep"],
 )
 def test_batch_size_counts_an_array_or_its_items(body: str, items: int | None) -> None:
     assert batch_size(body.encode()) == items

@@ -103,8 +103,10 @@ def batch_size(body: bytes) -> int | None:
     """Items in a batch body (a JSON array or `{"items": [...]}`); None when it is neither."""
     try:
         document = json.loads(body)
-    except ValueError:
-        return None  # the service answers malformed JSON with its own field details
+    except (ValueError, RecursionError):
+        # Malformed or nested past the parser's depth: the service answers it with its
+        # own error, as it does for any other route.
+        return None
     if isinstance(document, dict):
         document = document.get("items")
     return len(document) if isinstance(document, list) else None
