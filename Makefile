@@ -6,7 +6,7 @@ TOOLS := .millbook/tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help up down status logs reset test test-fast lint typecheck bench contracts sync
+.PHONY: help up down status logs reset test test-fast test-idempotency lint typecheck bench contracts sync
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,11 +50,15 @@ test: sync lint clients/typescript/node_modules/.package-lock.json ## The whole 
 test-fast: sync ## Unit tests only, no PostgreSQL or Kafka
 	@$(RUN) pytest -m "not e2e and not slow" contracts libs/platform/tests/unit deploy/tests/test_units.py services/*/tests/unit gateway/tests
 
+test-idempotency: sync ## 1,000 concurrent POSTs with one Idempotency-Key on every create route
+	@MILLBOOK_IDEMPOTENCY_REQUESTS=1000 $(RUN) pytest -s tests/e2e/test_idempotency_concurrency.py -k every_create_route
+
 bench: sync ## Benchmarks (needs `make up` first); prints ratios against the machine's own limits
 	@$(RUN) python bench/outbox.py
 	@$(RUN) python bench/gateway.py
 	@$(RUN) python bench/sales.py
 	@$(RUN) python bench/billing.py
+	@$(RUN) python bench/load.py
 
 contracts: sync ## Write the AsyncAPI document and JSON Schemas to contracts/generated
 	@$(RUN) millbook-contracts export contracts/generated
