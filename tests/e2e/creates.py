@@ -51,7 +51,6 @@ class Create:
     counted_at: str
     count_params: dict[str, str] = field(default_factory=dict)
     makes: int = 1
-    as_platform_admin: bool = False
 
 
 def json_create(path: str, body: dict[str, Any] | None, counted_at: str, **options: Any) -> Create:
@@ -67,12 +66,12 @@ def multipart_create(path: str, name: str, content: bytes, counted_at: str) -> C
 
 @dataclass
 class Maker:
-    """What a factory may use: the organization admin's and the platform admin's clients."""
+    """What a factory may use: a client, and the headers of an organization's admin who is
+    a platform admin too."""
 
     stack: Any
     client: httpx.AsyncClient
     headers: dict[str, str]
-    platform_headers: dict[str, str]
     organization_id: str
     marker: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
@@ -279,7 +278,7 @@ async def organization(m: Maker) -> Create:
         "name": f"Idempotent Shop {m.marker}",
         "admin": {"email": f"owner-{m.marker}@e2e.example.com", "password": uuid.uuid4().hex},
     }
-    return json_create("/v1/organizations", body, "/v1/organizations", as_platform_admin=True)
+    return json_create("/v1/organizations", body, "/v1/organizations")
 
 
 async def payment(m: Maker) -> Create:

@@ -33,9 +33,9 @@ from millbook_platform.idempotency import OUTCOME_UNKNOWN
 from millbook_platform.redaction import redact_secrets
 from millbook_testing.waiting import eventually
 
-from .conftest import own_loopback_address
+from .conftest import create_organization, own_loopback_address
 from .creates import EXCLUDED, FACTORIES, Create, Maker, create_routes, routes_without_factory
-from .test_openapi_properties import login, merged_document, seed_platform_admin
+from .test_openapi_properties import login, merged_document
 
 pytestmark = pytest.mark.e2e
 
@@ -44,38 +44,45 @@ SUBSET_REQUESTS = 50
 SWEEP_REQUESTS = int(os.environ.get("MILLBOOK_IDEMPOTENCY_REQUESTS", "0"))
 SWEEP_ROUTES = [w for w in os.environ.get("MILLBOOK_IDEMPOTENCY_ROUTES", "").split(",") if w]
 RETRY_WITHIN_S = 90.0
+# Access tokens live 15 minutes; a route's burst takes about one on a busy machine.
+TOKEN_RENEWAL_S = 10 * 60
 # A gateway's answer that asks the client to come back (README: "retry after Retry-After").
 RETRIED = ("in progress", "retry later")
 RETRY_LATER = {502: "UPSTREAM_UNAVAILABLE", 503: "UPSTREAM_UNAVAILABLE", 504: "UPSTREAM_TIMEOUT"}
 
 
-@dataclass(frozen=True)
-class Callers:
-    """An organization on the enterprise plan (its budget is not what is measured), its
-    admin, and a platform admin (who alone creates organizations)."""
+@dataclass
+class Caller:
+    """The admin of an organization on the enterprise plan (its rate limit is not what is
+    measured), also a platform admin (who alone creates organizations). The access token
+    is renewed before it expires: the whole sweep outlasts one."""
 
-    admin: dict[str, str]
-    platform: dict[str, str]
+    email: str
+    password: str
     organization_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+    logged_in_at: float = 0.0
+
+    async def renew(self, client: httpx.AsyncClient) -> None:
+        if time.monotonic() - self.logged_in_at < TOKEN_RENEWAL_S:
+            return
+        body = {"email": self.email, "password": self.password}
+        response = await client.post("/v1/auth/login", json=body)
+        assert response.status_code == 200, response.text
+        self.headers = {"Authorization": f"Bearer {response.json()['data']['access_token']}"}
+        self.logged_in_at = time.monotonic()
 
 
 @pytest.fixture(scope="module")
-def callers(stack) -> Callers:
+def caller(stack) -> Caller:
+    name = f"Idempotency Shop {uuid.uuid4().hex[:6]}"
+    email, password, organization = create_organization(stack, name, platform_admin=True)
     with httpx.Client(base_url=stack.gateway, timeout=60) as client:
-        platform = {"Authorization": f"Bearer {login(client, *seed_platform_admin(stack))}"}
-        email, password = f"idem-{uuid.uuid4().hex[:8]}@e2e.example.com", uuid.uuid4().hex
-        made = client.post(
-            "/v1/organizations",
-            headers=platform,
-            json={
-                "name": f"Idempotency Shop {uuid.uuid4().hex[:6]}",
-                "plan_tier": "enterprise",
-                "admin": {"email": email, "password": password},
-            },
-        )
-        assert made.status_code == 201, made.text
-        admin = {"Authorization": f"Bearer {login(client, email, password)}"}
-        return Callers(admin, platform, made.json()["data"]["id"])
+        headers = {"Authorization": f"Bearer {login(client, email, password)}"}
+        path = f"/v1/organizations/{organization}"
+        upgraded = client.patch(path, json={"plan_tier": "enterprise"}, headers=headers)
+        assert upgraded.status_code == 200, upgraded.text
+    return Caller(email, password, organization)
 
 
 @dataclass(frozen=True)
@@ -143,22 +150,19 @@ HEADER = (
 class Hammer:
     """Sends one request many times at once with one key, then retries what asked for it."""
 
-    def __init__(self, client: httpx.AsyncClient, callers: Callers) -> None:
-        self.client, self.callers = client, callers
-
-    def headers(self, create: Create) -> dict[str, str]:
-        return self.callers.platform if create.as_platform_admin else self.callers.admin
+    def __init__(self, client: httpx.AsyncClient, caller: Caller) -> None:
+        self.client, self.caller = client, caller
 
     async def total(self, create: Create) -> int:
         response = await self.client.get(
-            create.counted_at, params=create.count_params, headers=self.headers(create)
+            create.counted_at, params=create.count_params, headers=self.caller.headers
         )
         assert response.status_code == 200, f"{create.counted_at}: {response.text}"
         listed = response.json()
         return int(listed["meta"]["total"]) if "meta" in listed else len(listed["data"])
 
     async def send(self, create: Create, key: str) -> Answer:
-        headers = {**self.headers(create), "Idempotency-Key": key}
+        headers = {**self.caller.headers, "Idempotency-Key": key}
         headers["content-type"] = create.content_type
         started = time.perf_counter()
         try:
@@ -210,17 +214,20 @@ def verdict(outcome: Outcome) -> list[str]:
 
 
 async def hammer_routes(
-    stack: Any, callers: Callers, routes: list[str], requests: int
+    stack: Any, caller: Caller, routes: list[str], requests: int
 ) -> list[Outcome]:
     limits = httpx.Limits(max_connections=requests, max_keepalive_connections=requests)
     transport = httpx.AsyncHTTPTransport(local_address=own_loopback_address(), limits=limits)
     async with httpx.AsyncClient(
         base_url=stack.gateway, transport=transport, timeout=120
     ) as client:
-        maker = Maker(stack, client, callers.admin, callers.platform, callers.organization_id)
-        hammer = Hammer(client, callers)
+        await caller.renew(client)
+        maker = Maker(stack, client, caller.headers, caller.organization_id)
+        hammer = Hammer(client, caller)
         outcomes = []
         for route in routes:
+            await caller.renew(client)
+            maker.headers = caller.headers
             create = await FACTORIES[route](maker)
             outcomes.append(await hammer.run(route, create, requests))
             print(outcomes[-1].row(), flush=True)
@@ -239,11 +246,9 @@ def test_every_create_route_has_a_body_factory(stack):
     assert not gone, f"factories for routes the document no longer has: {gone}"
 
 
-async def test_fifty_concurrent_posts_with_one_key_make_one_customer_and_one_payment(
-    stack, callers
-):
+async def test_fifty_concurrent_posts_with_one_key_make_one_customer_and_one_payment(stack, caller):
     print(f"\n{HEADER}")
-    outcomes = await hammer_routes(stack, callers, list(SUBSET), SUBSET_REQUESTS)
+    outcomes = await hammer_routes(stack, caller, list(SUBSET), SUBSET_REQUESTS)
     assert not [w for o in outcomes for w in verdict(o)]
 
 
@@ -251,9 +256,7 @@ async def test_fifty_concurrent_posts_with_one_key_make_one_customer_and_one_pay
 @pytest.mark.skipif(
     not SWEEP_REQUESTS, reason="the 1,000-way sweep runs in `make test-idempotency`"
 )
-async def test_concurrent_posts_with_one_key_make_one_resource_on_every_create_route(
-    stack, callers
-):
+async def test_concurrent_posts_with_one_key_make_one_resource_on_every_create_route(stack, caller):
     document = merged_document(stack.gateway)
     missing = routes_without_factory(document)
     assert not missing, f"create routes without a factory in tests/e2e/creates.py: {missing}"
@@ -263,7 +266,7 @@ async def test_concurrent_posts_with_one_key_make_one_resource_on_every_create_r
         if r in FACTORIES and (not SWEEP_ROUTES or any(w in r for w in SWEEP_ROUTES))
     ]
     print(f"\n{SWEEP_REQUESTS} concurrent POSTs with one Idempotency-Key per route\n{HEADER}")
-    outcomes = await hammer_routes(stack, callers, routes, SWEEP_REQUESTS)
+    outcomes = await hammer_routes(stack, caller, routes, SWEEP_REQUESTS)
     sent = sum(o.requests + o.retried for o in outcomes)
     print(f"{len(outcomes)} routes, {sent} requests (retries included)")
     wrong = [w for o in outcomes for w in verdict(o)]
