@@ -6,10 +6,10 @@ TOOLS := .millbook/tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help up down status logs reset test test-fast test-security lint typecheck bench contracts sync
+.PHONY: help up down status logs reset test test-fast test-security test-idempotency lint typecheck bench contracts sync
 
 help: ## Show the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-17s %s\n", $$1, $$2}'
 
 $(TOOLS)/bin/uv:
 	@command -v python3 >/dev/null || { echo "Python 3.11+ is needed: install python3 and python3-venv." >&2; exit 1; }
@@ -53,11 +53,15 @@ test-fast: sync ## Unit tests only, no PostgreSQL or Kafka
 test-security: sync ## The whole security suite (tenant, scope, JWT, mass-assignment, input sweeps); `make test` runs a sample
 	@MILLBOOK_SECURITY_FULL=1 $(RUN) pytest -s tests/security
 
+test-idempotency: sync ## 1,000 concurrent POSTs with one Idempotency-Key on every create route
+	@MILLBOOK_IDEMPOTENCY_REQUESTS=1000 $(RUN) pytest -s tests/e2e/test_idempotency_concurrency.py -k every_create_route
+
 bench: sync ## Benchmarks (needs `make up` first); prints ratios against the machine's own limits
 	@$(RUN) python bench/outbox.py
 	@$(RUN) python bench/gateway.py
 	@$(RUN) python bench/sales.py
 	@$(RUN) python bench/billing.py
+	@$(RUN) python bench/load.py
 
 contracts: sync ## Write the AsyncAPI document and JSON Schemas to contracts/generated
 	@$(RUN) millbook-contracts export contracts/generated

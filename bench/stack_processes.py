@@ -23,11 +23,10 @@ import httpx
 import jwt
 from rich.console import Console
 
-from millbook_stack import api
+from millbook_stack import api, demo
 from millbook_stack.profiles import Profile, find_repo_root
 from millbook_stack.services import service_url, upstreams
 
-CREDENTIALS = Path(".millbook/stack/demo-credentials.json")
 UNLIMITED_PER_HOUR = 1_000_000_000
 console = Console(soft_wrap=True)
 
@@ -122,9 +121,17 @@ def gateway_process(profile: Profile, organization_id: str) -> tuple[list[str], 
 
 
 def log_in(profile: Profile) -> tuple[str, str]:
-    """The demo admin's access token (straight from identity) and its organization."""
-    credentials = json.loads((find_repo_root() / CREDENTIALS).read_text())
-    response = httpx.post(f"{service_url(profile, 'identity')}/v1/auth/login", json=credentials)
+    """The demo admin's access token (straight from identity) and its organization.
+
+    A stack without the demo organization (a test profile's) gets it seeded first, as
+    `make up` seeds it, with credentials kept in the stack's state folder."""
+    credentials = demo.demo_credentials(profile)
+    body = {"email": credentials.email, "password": credentials.password}
+    url = f"{service_url(profile, 'identity')}/v1/auth/login"
+    response = httpx.post(url, json=body, timeout=30)
+    if response.status_code == 401:
+        demo.seed(profile, credentials)
+        response = httpx.post(url, json=body, timeout=30)
     response.raise_for_status()
     token = str(response.json()["data"]["access_token"])
     claims = jwt.decode(token, options={"verify_signature": False})
