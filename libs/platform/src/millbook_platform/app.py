@@ -222,6 +222,8 @@ def _build_runtime(settings: PlatformSettings, spec: ServiceSpec) -> Runtime:
         else None
     )
     consumers = [factory(sessions) for factory in spec.consumers]
+    for consumer in consumers:
+        consumer.join_as(settings.instance_id)
     jobs = [*spec.jobs, PeriodicJob("idempotency-purge", IDEMPOTENCY_PURGE_EVERY_S, purge_expired)]
     return Runtime(settings, engine, sessions, relay, consumers, jobs=jobs)
 
