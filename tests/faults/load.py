@@ -22,7 +22,7 @@ from ..e2e.test_walking_skeleton import new_user
 
 UNIT_PRICE = Decimal("90.00")
 # Long enough to outlast any single fault of the plan (the broker is stopped for 30 s).
-RETRY_FOR_S = 180.0
+RETRY_FOR_S = 300.0
 RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -55,25 +55,33 @@ class Load:
         self._tasks = [asyncio.create_task(self._writer(n)) for n in range(self._writers)]
         self._tasks.append(asyncio.create_task(self._payer()))
 
-    async def stop(self, drain_within_s: float = 300.0) -> None:
+    async def stop(self, drain_within_s: float = 600.0) -> None:
         """Writers finish the order in hand; the payer pays every completed order."""
         self._stopping.set()
         try:
             async with asyncio.timeout(drain_within_s):
                 await asyncio.gather(*self._tasks[:-1])
-                await self._to_pay.join()
+                drained = asyncio.create_task(self._to_pay.join())
+                await asyncio.wait({drained, self._tasks[-1]}, return_when=asyncio.FIRST_COMPLETED)
+                drained.cancel()
+                if (error := self.failed()) is not None:
+                    raise error
         finally:
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            await self._client.aclose()
+            await self.abort()
 
     def failed(self) -> BaseException | None:
-        """A writer that stopped on an error, so the test fails at once rather than at the end."""
+        """A writer or the payer that stopped on an error: the test fails at once with it."""
         for task in self._tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:
                 return task.exception()
         return None
+
+    async def abort(self) -> None:
+        """Stop every task at once (the test failed already)."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._client.aclose()
 
     async def _writer(self, n: int) -> None:
         while not self._stopping.is_set():
