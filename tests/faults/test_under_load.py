@@ -69,11 +69,17 @@ async def test_under_load_every_fault_loses_nothing_and_doubles_nothing(stack, b
         duplicated = await redeliver_an_order_completed(stack, load)
         poison = await inject_poison(stack, busy_admin.organization_id)
         await progress(load)
+        await load.stop()
     except BaseException:
-        print(f"\nrecovered so far: {recovered}; answers: {dict(load.done.answers)}", flush=True)
+        done = load.done
+        print(
+            f"\nrecovered so far: {recovered}; acknowledged {len(done.orders)} orders, "
+            f"{len(done.payments)} payments, {len(done.users)} users; answers: "
+            f"{dict(sorted(done.answers.items()))}",
+            flush=True,
+        )
         await load.abort()
         raise
-    await load.stop()
     done = load.done
 
     invoices = await all_of(load, "/v1/invoices")
