@@ -67,7 +67,7 @@ class Load:
                 if (error := self.failed()) is not None:
                     raise error
         finally:
-            await self.abort()
+            await self._cancel_tasks()
 
     def failed(self) -> BaseException | None:
         """A writer or the payer that stopped on an error: the test fails at once with it."""
@@ -77,11 +77,14 @@ class Load:
         return None
 
     async def abort(self) -> None:
-        """Stop every task at once (the test failed already)."""
+        """Stop every task at once and close the client (the test is over)."""
+        await self._cancel_tasks()
+        await self._client.aclose()
+
+    async def _cancel_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._client.aclose()
 
     async def _writer(self, n: int) -> None:
         while not self._stopping.is_set():

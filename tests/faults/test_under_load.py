@@ -80,8 +80,16 @@ async def test_under_load_every_fault_loses_nothing_and_doubles_nothing(stack, b
         )
         await load.abort()
         raise
-    done = load.done
+    try:
+        await check_the_outcome(stack, load, recovered, started_ms, duplicated, poison)
+    finally:
+        await load.abort()
 
+
+async def check_the_outcome(
+    stack, load: Load, recovered: dict[str, float], started_ms: int, duplicated: str, poison
+) -> None:
+    done = load.done
     invoices = await all_of(load, "/v1/invoices")
     users_counted = await eventually(
         lambda: user_count_through(load),
