@@ -6,7 +6,7 @@ TOOLS := .millbook/tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help up down status logs reset test test-fast test-security test-idempotency lint typecheck bench contracts sync
+.PHONY: help up down status logs reset test test-fast test-security test-idempotency test-faults lint typecheck bench contracts sync
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-17s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ clients/typescript/node_modules/.package-lock.json: clients/typescript/package-l
 
 test: sync lint clients/typescript/node_modules/.package-lock.json ## The whole suite against real PostgreSQL and Kafka (started if not running)
 	@$(RUN) python -m millbook_testing.suite
+
+test-faults: sync ## The fault suite (~10 min): kill -9 every process under a write load, then check the books
+	@$(RUN) pytest -s tests/faults
 
 test-fast: sync ## Unit tests only, no PostgreSQL or Kafka
 	@$(RUN) pytest -m "not e2e and not slow" contracts libs/platform/tests/unit deploy/tests/test_units.py services/*/tests/unit gateway/tests

@@ -134,6 +134,7 @@ def test_service_env_for_a_service_with_a_database():
         "MILLBOOK_DATABASE_URL": "postgresql+psycopg://billing@127.0.0.1:15432/billing",
         "MILLBOOK_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19092",
         "MILLBOOK_IDENTITY_URL": "http://127.0.0.1:8001",
+        "MILLBOOK_INSTANCE_ID": "127.0.0.1:8003",
     }
 
 
@@ -159,8 +160,8 @@ def test_default_specs_keep_start_order_and_migrate_only_services_with_a_db():
         default_specs(dev_profile(), ["nope"])
 
 
-def test_backoff_doubles_from_one_second_up_to_thirty():
-    assert [backoff_delay(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
+def test_backoff_doubles_from_a_quarter_second_up_to_thirty():
+    assert [backoff_delay(n) for n in range(1, 11)] == [0.25, 0.5, 1, 2, 4, 8, 16, 30, 30, 30]
 
 
 def test_status_file_round_trip(tmp_path: Path):
@@ -283,10 +284,10 @@ def test_a_crash_schedules_a_restart_with_growing_delay(tmp_path: Path):
     for _ in range(3):
         supervisor.on_exit(child, now)
         delays.append(child.restart_at - now)
-    assert delays == [1.0, 2.0, 4.0]
+    assert delays == [0.25, 0.5, 1.0]
     assert child.status.state == "restarting"
     assert child.status.detail == "last exit: code 3"
     # After a minute up, the next crash counts as the first again.
     child.started_monotonic = now - STABLE_AFTER
     supervisor.on_exit(child, now)
-    assert child.restart_at - now == 1.0
+    assert child.restart_at - now == 0.25

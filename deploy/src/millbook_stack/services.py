@@ -110,6 +110,8 @@ def service_env(profile: Profile, name: str) -> dict[str, str]:
     }
     if name in SERVICES_WITH_DB:
         env["MILLBOOK_DATABASE_URL"] = database_url(profile, name)
+        # One process per service here, on a fixed port: its consumers rejoin as themselves.
+        env["MILLBOOK_INSTANCE_ID"] = f"127.0.0.1:{profile.service_ports[name]}"
     if name == "gateway":
         env["MILLBOOK_UPSTREAMS"] = json.dumps(upstreams(profile))
     if name == "identity":

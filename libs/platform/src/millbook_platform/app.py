@@ -236,6 +236,8 @@ def _build_runtime(settings: PlatformSettings, spec: ServiceSpec) -> Runtime:
         else None
     )
     consumers = [factory(sessions) for factory in spec.consumers]
+    for consumer in consumers:
+        consumer.join_as(settings.instance_id)
     revocations = Revocations(keep_s=settings.max_access_token_lifetime_s)
     if settings.run_background:
         # Every service refuses what the gateway refuses, for callers that reach it directly.

@@ -108,10 +108,16 @@ class EventConsumer:
         self._subscriptions = dict(subscriptions)
         self._topics = topics
         self._retry = retry or RetryPolicy()
+        self._instance_id: str | None = None
         self.last_poll_at = 0.0
         # A replaying consumer: per partition, when it last held everything published.
         self._current_since: dict[TopicPartition, float] = {}
         self.current_as_of: float | None = None
+
+    def join_as(self, instance_id: str | None) -> None:
+        """Be the static member `instance_id` of the group (the process's own name, from
+        its settings); None keeps it a dynamic member."""
+        self._instance_id = instance_id
 
     @property
     def group_id(self) -> str:
@@ -142,6 +148,9 @@ class EventConsumer:
                     group_id=self.group_id,
                     topics=self._topics,
                     client_id=client_id,
+                    group_instance_id=(
+                        f"{self.group_id}@{self._instance_id}" if self._instance_id else None
+                    ),
                 )
             return assigned_consumer(self._bootstrap, client_id=client_id)
 

@@ -34,12 +34,20 @@ def reliable_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProd
 
 
 def manual_commit_consumer(
-    bootstrap_servers: str, *, group_id: str, topics: list[str], client_id: str
+    bootstrap_servers: str,
+    *,
+    group_id: str,
+    topics: list[str],
+    client_id: str,
+    group_instance_id: str | None = None,
 ) -> AIOKafkaConsumer:
+    """`group_instance_id` makes the member static (KIP-345): the broker hands a restarted
+    process its partitions back at once, and fences an older process with the same id."""
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap_servers,
         group_id=group_id,
+        group_instance_id=group_instance_id,
         client_id=client_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

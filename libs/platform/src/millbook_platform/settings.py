@@ -14,6 +14,12 @@ class PlatformSettings(BaseSettings):
     service_name: str = Field(description="identity, sales, billing, ...")
     database_url: str = Field(description="postgresql+psycopg://role@host:port/db")
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    # A name of this process that is unique among the service's processes and the same
+    # across its restarts (host and port). Given, its consumer groups use static
+    # membership: a process restarted after a crash takes its partitions back at once
+    # instead of waiting out the dead member's session timeout. Two processes must never
+    # share one; unset, members are dynamic.
+    instance_id: str | None = None
     identity_url: str = "http://127.0.0.1:8001"
     log_level: str = "INFO"
     db_pool_size: int = 10

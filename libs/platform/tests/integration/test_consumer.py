@@ -5,6 +5,7 @@ import contextlib
 import uuid
 
 import pytest
+from aiokafka.consumer.group_coordinator import GroupCoordinator
 from sqlalchemy import text
 
 from millbook_contracts.envelope import Envelope
@@ -221,3 +222,35 @@ async def test_a_catch_all_subscription_sees_every_other_event_as_plain_json(inf
     async with running(consumer):
         await eventually(lambda: asyncio.sleep(0, seen), lambda s: len(s) == 1, what="audited")
     assert seen == [("test.thing.happened", 3)]
+
+
+async def test_a_static_member_restarted_after_a_crash_takes_its_partitions_back_at_once(
+    infra, effects, topic, monkeypatch
+):
+    """The first member dies without a goodbye (no LeaveGroup, as after a kill -9); its
+    successor with the same instance id is handed the partitions without waiting out the
+    dead member's 10 s session timeout."""
+    name = f"c{uuid.uuid4().hex[:6]}"
+    tenant = uuid.uuid4()
+
+    def member() -> EventConsumer:
+        consumer = consumer_for(infra, effects, topic, record_effect)
+        consumer.name = name
+        consumer.join_as("127.0.0.1:1")
+        return consumer
+
+    async def no_goodbye(self) -> None:
+        return None
+
+    await send(infra, topic, envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=1), tenant))
+    with monkeypatch.context() as crash:
+        crash.setattr(GroupCoordinator, "_maybe_leave_group", no_goodbye)
+        async with running(member()):
+            await wait_for_rows(effects, "SELECT n FROM effects", 1)
+    await send(infra, topic, envelope_for(ThingHappened(thing_id=uuid.uuid4(), n=2), tenant))
+    restarted = asyncio.get_running_loop().time()
+    async with running(member()):
+        rows = await wait_for_rows(effects, "SELECT n FROM effects ORDER BY n", 2)
+        took_s = asyncio.get_running_loop().time() - restarted
+    assert rows == [(1,), (2,)]
+    assert took_s < 5, f"the restarted member waited {took_s:.1f}s for its partitions"

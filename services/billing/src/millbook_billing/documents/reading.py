@@ -1,6 +1,8 @@
 """The text of an uploaded document: a PDF's own text layer, else OCR with Tesseract.
 
 Blocking (pypdf, pypdfium2, a `tesseract` subprocess): callers run it in a thread.
+pypdf and pypdfium2 are imported on first use: they are a tenth of billing's import time,
+which a restarted process pays before it serves again.
 """
 
 from __future__ import annotations
@@ -11,10 +13,6 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import pypdfium2
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 MAX_PAGES = 10
 OCR_MAX_PAGES = 5
@@ -54,6 +52,9 @@ def _read_pdf(content: bytes) -> Reading:
 
 
 def pdf_text_layer(content: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted:
@@ -65,6 +66,8 @@ def pdf_text_layer(content: bytes) -> str:
 
 def _ocr_pdf(content: bytes) -> str:
     """Render the first pages of a scanned PDF and OCR each."""
+    import pypdfium2
+
     try:
         pdf = pypdfium2.PdfDocument(content)
     except pypdfium2.PdfiumError as exc:
