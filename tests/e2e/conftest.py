@@ -43,7 +43,7 @@ class Admin:
 
 @pytest.fixture(scope="session")
 def stack(infra) -> Stack:
-    with stack_lock(infra.profile):
+    with stack_lock(infra.profile, "services"):
         api.start_services(infra.profile)
     return Stack(profile=infra.profile, gateway=api.service_url(infra.profile, "gateway"))
 

@@ -136,10 +136,10 @@ def is_xdist_controller(config: pytest.Config) -> bool:
 
 
 @contextlib.contextmanager
-def stack_lock(profile: Profile) -> Iterator[None]:
-    """Parallel workers of one run share one stack: whoever comes first starts it while the
-    others wait here, then find it running."""
-    path = find_repo_root() / ".millbook" / f"{profile.state_dir.name}.lock"
+def stack_lock(profile: Profile, part: str = "infra") -> Iterator[None]:
+    """Parallel workers of one run share one stack: whoever comes first starts a part of it
+    (`infra`, `services`) while the others wait here, then find it running."""
+    path = find_repo_root() / ".millbook" / f"{profile.state_dir.name}.{part}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

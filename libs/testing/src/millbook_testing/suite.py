@@ -3,7 +3,8 @@
 Most tests run in parallel under pytest-xdist, a file per worker at a time, so a
 module's fixtures (a migrated database, an in-process app) are built once. Tests
 marked `slow` kill or stop shared processes (a service, the broker, PostgreSQL),
-so they run afterwards on their own. The stack is started once, kept between the
+so they run afterwards on their own. The stack is started once (its services while
+the first tests, which need only PostgreSQL and Kafka, run), kept between the
 phases, and stopped at the end unless it was running before or
 MILLBOOK_KEEP_TEST_INFRA is set.
 
@@ -15,10 +16,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 
 from millbook_stack import api, control
-from millbook_stack.profiles import test_profile
+from millbook_stack.profiles import Profile, test_profile
+from millbook_testing.infra import stack_lock
 
 
 def workers() -> int:
@@ -36,10 +39,29 @@ def run_phase(title: str, args: list[str], env: dict[str, str]) -> int:
     return code
 
 
+def start_services_meanwhile(profile: Profile) -> threading.Thread:
+    """Start the services while the first tests (which need only PostgreSQL and Kafka) run;
+    the end-to-end tests wait for them on the same lock instead of starting them late."""
+
+    def start() -> None:
+        with stack_lock(profile, "services"):
+            try:
+                api.start_services(profile)
+            except Exception as exc:  # the e2e fixture tries again and reports it
+                print(f"warning: the test stack's services did not start: {exc}", flush=True)
+
+    with stack_lock(profile):
+        api.ensure_infra(profile)
+    starter = threading.Thread(target=start, name="services", daemon=True)
+    starter.start()
+    return starter
+
+
 def main(extra: list[str]) -> int:
     profile = test_profile()
     running_before = control.is_running(profile)
     env = {**os.environ, "MILLBOOK_KEEP_TEST_INFRA": "1"}
+    starter = None if extra else start_services_meanwhile(profile)
     try:
         parallel = run_phase(
             "parallel",
@@ -48,6 +70,8 @@ def main(extra: list[str]) -> int:
         )
         serial = run_phase("serial", ["-m", "slow", *extra], env)
     finally:
+        if starter is not None:
+            starter.join()
         if not running_before and not os.environ.get("MILLBOOK_KEEP_TEST_INFRA"):
             api.stop_infra(profile)
     # 5 is pytest's "no tests collected": a phase may be empty when arguments narrow the run.
