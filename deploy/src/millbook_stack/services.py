@@ -110,6 +110,7 @@ def service_env(profile: Profile, name: str) -> dict[str, str]:
     }
     if name in SERVICES_WITH_DB:
         env["MILLBOOK_DATABASE_URL"] = database_url(profile, name)
+    if name in SERVICES_WITH_DB and name in profile.service_ports:
         # One process per service here, on a fixed port: its consumers rejoin as themselves.
         env["MILLBOOK_INSTANCE_ID"] = f"127.0.0.1:{profile.service_ports[name]}"
     if name == "gateway":
