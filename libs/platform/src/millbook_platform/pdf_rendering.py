@@ -16,7 +16,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from millbook_platform.errors import UpstreamUnavailable
-from millbook_platform.pdf import PdfDocument, render_pdf
+from millbook_platform.pdf import PdfDocument
 
 log = logging.getLogger("millbook.pdf")
 
@@ -57,6 +57,8 @@ class _Worker:
 
 
 def _serve(connection: Connection) -> None:
+    from millbook_platform.pdf_layout import render_pdf  # only this process pays for fpdf2
+
     connection.send(("ready", None))
     while True:
         try:

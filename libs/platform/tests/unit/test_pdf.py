@@ -4,13 +4,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from millbook_platform.pdf import (
-    PdfDocument,
-    fallbacks_for,
-    needs_shaping,
-    printable,
-    render_pdf,
-)
+from millbook_platform.pdf import PdfDocument
+from millbook_platform.pdf_layout import fallbacks_for, needs_shaping, printable, render_pdf
 from millbook_testing.pdf_text import pdftotext
 
 COLUMNS = ("Description", "Qty", "Unit price", "Discount", "Tax", "Amount")
