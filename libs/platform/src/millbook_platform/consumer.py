@@ -36,6 +36,7 @@ from millbook_platform.kafka import (
     reliable_producer,
     start_with_retry,
     stop_quietly,
+    within,
 )
 from millbook_platform.requestctx import tenant_id_var
 from millbook_platform.tables import ProcessedEvent
@@ -231,7 +232,7 @@ class EventConsumer:
         if self._replay_since_s is not None:
             return  # outside a group there is nothing to commit to
         try:
-            await asyncio.wait_for(consumer.commit({partition: offset}), COMMIT_TIMEOUT_S)
+            await within(consumer.commit({partition: offset}), COMMIT_TIMEOUT_S)
         except (CommitFailedError, TimeoutError) as exc:
             # The group rebalanced (or the broker vanished) while we worked: the
             # partition's new owner re-reads from the last committed offset, and the

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 log = logging.getLogger("millbook.kafka")
 
 C = TypeVar("C", AIOKafkaProducer, AIOKafkaConsumer)
+T = TypeVar("T")
 
 # aiokafka's send_and_wait() and stop() can hang while the broker is down (#1101).
 STOP_TIMEOUT_S = 10.0
@@ -98,6 +99,32 @@ async def start_with_retry(make: Callable[[], C], what: str) -> C:
 
 async def stop_quietly(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
     try:
-        await asyncio.wait_for(client.stop(), STOP_TIMEOUT_S)
+        await within(client.stop(), STOP_TIMEOUT_S)
     except (TimeoutError, Exception) as exc:  # shutting down: report, never hang
         log.warning("Kafka client did not stop cleanly: %s", exc)
+
+
+# What `within` gave up waiting for, kept referenced until it ends on its own.
+_left_running: set[asyncio.Future[Any]] = set()
+
+
+async def within(awaitable: Awaitable[T], seconds: float) -> T:
+    """`awaitable`'s result, or TimeoutError after `seconds`.
+
+    Unlike `asyncio.wait_for`, which after its timeout (or its caller's cancellation) waits
+    until the cancelled work has unwound, this returns at once and leaves the work to end by
+    itself: aiokafka's stop() and commit() can take far longer than asked to unwind (a
+    consumer's stop hung a test for minutes after its work was done).
+    """
+    task = asyncio.ensure_future(awaitable)
+    _left_running.add(task)
+    task.add_done_callback(_left_running.discard)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        raise TimeoutError(f"not done within {seconds:g} s")
+    return task.result()
